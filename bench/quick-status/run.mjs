@@ -1,0 +1,83 @@
+// bench/quick-status: latency of `status` from inbound message to outbound reply, warm cache,
+// over many runs (p50, p99), and the cost of one raw systeminformation collection in the same run.
+// Writes bench/results/quick-status.json. Run: npm run bench (or node bench/quick-status/run.mjs).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { arch, cpus, platform, release, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { createSystemCollector, localHostPlugin } from '@opsagent/source-homelab';
+import { createTestAgent } from '@opsagent/testkit';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 2000);
+const WARMUP = 50;
+const RAW_COLLECTIONS = Number(process.env.BENCH_RAW ?? 10);
+
+function percentile(sorted, p) {
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)];
+}
+function summary(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
+  const round = (v) => Math.round(v * 1000) / 1000;
+  return {
+    runs: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.at(-1)),
+    mean: round(mean),
+  };
+}
+
+// A cache TTL longer than the run, so every measured `status` is warm; the first call fills it.
+const t = await createTestAgent({
+  plugins: [{ plugin: localHostPlugin, config: { cacheTtl: 3_600_000 } }],
+});
+const latencies = [];
+for (let i = 0; i < WARMUP + RUNS; i++) {
+  const before = t.channel.sent.length;
+  const started = performance.now();
+  await t.channel.inject('status');
+  await t.agent.idle();
+  const elapsed = performance.now() - started;
+  if (t.channel.sent.length !== before + 1 || !t.channel.sent.at(-1).text.includes('Memory')) {
+    throw new Error(`status reply missing or wrong at run ${i}`);
+  }
+  if (i >= WARMUP) latencies.push(elapsed);
+  t.channel.sent.length = 0;
+}
+await t.stop();
+
+const collector = createSystemCollector();
+const raw = [];
+for (let i = 0; i < RAW_COLLECTIONS; i++) {
+  const started = performance.now();
+  await collector.collect(AbortSignal.timeout(30_000));
+  raw.push(performance.now() - started);
+}
+
+const warm = summary(latencies);
+const result = {
+  benchmark: 'quick-status',
+  description:
+    '`status` from inbound message to outbound reply through the runtime (fake channel, memory store), warm cache; and one raw systeminformation collection',
+  date: new Date().toISOString(),
+  machine: {
+    platform: platform(),
+    release: release(),
+    arch: arch(),
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
+  warmStatusMs: warm,
+  rawCollectionMs: summary(raw),
+  goal: { warmP99Ms: 5, met: warm.p99 < 5 },
+};
+mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
+writeFileSync(
+  new URL('../results/quick-status.json', import.meta.url),
+  `${JSON.stringify(result, null, 2)}\n`,
+);
+console.log(JSON.stringify(result, null, 2));

@@ -1,0 +1,103 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { errorMessage, findSecret } from '@opsagent/core';
+import { createStore, loadAgent, loadConfig } from './load.js';
+
+type Mark = 'ok' | 'warn' | 'fail';
+const MARKS: Record<Mark, string> = { ok: '✓', warn: '!', fail: '✗' };
+
+/** Options of {@link runDoctor}. */
+export interface DoctorOptions {
+  configPath?: string | undefined;
+  preset?: string | undefined;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  out(line: string): void;
+}
+
+const MODEL_KEYS = [
+  'ANTHROPIC_API_KEY',
+  'OPENAI_API_KEY',
+  'OPENAI_BASE_URL',
+  'GEMINI_API_KEY',
+  'GOOGLE_API_KEY',
+];
+
+/** Checks config, data folder, store, model credentials and each source; one line each. True when nothing failed. */
+export async function runDoctor(options: DoctorOptions): Promise<boolean> {
+  let failed = false;
+  const line = (mark: Mark, what: string, detail: string) => {
+    if (mark === 'fail') failed = true;
+    options.out(`${MARKS[mark]} ${what.padEnd(14)} ${detail}`);
+  };
+  line('ok', 'node', `${process.version}`);
+
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig(options);
+    line(
+      'ok',
+      'config',
+      loaded.configFile ? `${loaded.configFile} is valid` : 'no opsagent.yaml: using defaults',
+    );
+    line('ok', 'preset', `${loaded.preset.name}: ${loaded.preset.description}`);
+  } catch (error) {
+    line('fail', 'config', errorMessage(error).replaceAll('\n', '\n                 '));
+    return false;
+  }
+
+  try {
+    mkdirSync(loaded.dataDir, { recursive: true });
+    accessSync(loaded.dataDir, constants.W_OK);
+    line('ok', 'data folder', `${loaded.dataDir} is writable`);
+  } catch (error) {
+    line(
+      'fail',
+      'data folder',
+      `${loaded.dataDir}: ${errorMessage(error)} (set dataDir in opsagent.yaml or OPSAGENT_DATA_DIR)`,
+    );
+  }
+
+  const store = createStore(loaded);
+  try {
+    await store.init();
+    line('ok', 'store', `${loaded.config.store.type} opens and is migrated`);
+  } catch (error) {
+    line('fail', 'store', errorMessage(error));
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+
+  const key = MODEL_KEYS.find((name) =>
+    findSecret({ env: [name], configPath: '', description: '' }, options.env),
+  );
+  line(
+    'warn',
+    'model',
+    key
+      ? `${key} is set; model support arrives with @opsagent/llm, so questions are not answered yet`
+      : 'none configured: commands work, questions need ANTHROPIC_API_KEY, OPENAI_API_KEY (or OPENAI_BASE_URL) or GEMINI_API_KEY',
+  );
+
+  try {
+    const { agent } = await loadAgent({ ...options, mode: 'doctor', logLevel: 'silent' });
+    try {
+      const reports = await agent.status();
+      const sources = [...agent.registry.sources.values()].filter((s) => s.status);
+      sources.forEach((source, index) => {
+        const report = reports[index];
+        const health = report?.health ?? 'unknown';
+        const mark: Mark = health === 'unknown' ? 'fail' : health === 'ok' ? 'ok' : 'warn';
+        const detail =
+          report?.sections.map((s) => `${s.title}: ${s.health ?? 'ok'}`).join(', ') ?? 'no report';
+        line(mark, `source ${source.name}`, detail);
+      });
+      for (const channel of agent.registry.channels.values())
+        line('ok', `channel ${channel.name}`, 'configured');
+    } finally {
+      await agent.stop();
+    }
+  } catch (error) {
+    line('fail', 'agent', errorMessage(error));
+  }
+  return !failed;
+}

@@ -1,0 +1,20 @@
+import type { NotificationRoute, PluginEntry, PrincipalConfig } from '@opsagent/core';
+
+/** What a run of the CLI is for, so a preset can pick its channels. */
+export type RunMode = 'chat' | 'run' | 'status' | 'doctor';
+
+/** A preset: a list of plugins plus defaults over the same runtime. Composition, not code paths. */
+export interface Preset {
+  /** Name used with `--preset` and in `preset:` of opsagent.yaml. */
+  readonly name: string;
+  /** One line for `--help` and `init`. */
+  readonly description: string;
+  /** The plugins, each with its config section from the file (`plugins.<name>`). */
+  plugins(sections: Readonly<Record<string, unknown>>, mode: RunMode): PluginEntry[];
+  /** Principals used when the file lists none. */
+  readonly principals: PrincipalConfig[];
+  /** Notification routes used when the file lists none. */
+  readonly notifications: NotificationRoute[];
+  /** A commented opsagent.yaml for `opsagent init`. */
+  readonly template: string;
+}

@@ -1,0 +1,6 @@
+export {
+  CONSOLE_ADDRESS,
+  type ConsoleChannel,
+  type ConsoleChannelOptions,
+  createConsoleChannel,
+} from './console-channel.js';

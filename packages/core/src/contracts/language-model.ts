@@ -1,0 +1,91 @@
+/** What the model is asked to do; routing picks a model per task. */
+export type ModelTask = 'chat' | 'triage' | 'analysis' | 'diagnosis';
+
+/** A tool the model may call, as the model sees it. */
+export interface ToolDefinition {
+  /** Tool name. */
+  name: string;
+  /** What it does, for the model. */
+  description: string;
+  /** JSON Schema of the input (an object schema). */
+  inputSchema: Record<string, unknown>;
+}
+
+/** A call the model asked for. */
+export interface ToolCall {
+  /** Provider-assigned id that ties the result to the call. */
+  id: string;
+  /** Tool name. */
+  name: string;
+  /** Arguments as the model produced them; validated by the runtime before use. */
+  input: unknown;
+}
+
+/** The result of one tool call, sent back to the model. */
+export interface ToolCallResult {
+  /** Id of the call it answers. */
+  callId: string;
+  /** Tool name. */
+  name: string;
+  /** Output text. */
+  output: string;
+  /** True when the call failed. */
+  isError: boolean;
+}
+
+/** One message of the conversation, in the normalised shape every provider maps from. */
+export type ModelMessage =
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; results: ToolCallResult[] };
+
+/** One request to a model. */
+export interface ModelRequest {
+  /** The task, for routing and for models that think harder on diagnosis. */
+  task: ModelTask;
+  /** System prompt. */
+  system: string;
+  /** The conversation so far, oldest first. */
+  messages: ModelMessage[];
+  /** Tools the model may call; empty for none. */
+  tools: ToolDefinition[];
+  /** Upper bound on output tokens. */
+  maxOutputTokens?: number;
+  /** Aborts the request. */
+  signal?: AbortSignal;
+}
+
+/** Tokens used by one request. */
+export interface TokenUsage {
+  /** Input tokens billed at the normal rate. */
+  inputTokens: number;
+  /** Output tokens. */
+  outputTokens: number;
+  /** Input tokens read from the provider's prompt cache. */
+  cachedInputTokens?: number;
+}
+
+/** Why the model stopped. */
+export type StopReason = 'end' | 'tool_calls' | 'max_tokens' | 'refusal' | 'other';
+
+/** The model's answer to one request. */
+export interface ModelResponse {
+  /** Text of the answer (may be empty when only tools are called). */
+  text: string;
+  /** Tool calls to run, in order. */
+  toolCalls: ToolCall[];
+  /** Why it stopped. */
+  stopReason: StopReason;
+  /** Token usage. */
+  usage: TokenUsage;
+  /** The model that answered, e.g. `claude-sonnet-4-5`. */
+  model: string;
+}
+
+/** A language model behind one interface: Anthropic, OpenAI, Gemini, a local server, a script. */
+export interface LanguageModel {
+  /** Name for logs and `doctor`, e.g. `anthropic:claude-sonnet-4-5`. */
+  readonly name: string;
+  /** Sends one request. Rejects on failure (with an OpsAgentError where possible). */
+  generate(request: ModelRequest): Promise<ModelResponse>;
+}

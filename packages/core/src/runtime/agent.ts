@@ -1,0 +1,589 @@
+import type { Address, Channel, InboundMessage, SentMessage } from '../contracts/channel.js';
+import type { Command } from '../contracts/command.js';
+import type { LanguageModel, ModelMessage } from '../contracts/language-model.js';
+import type { Logger } from '../contracts/logger.js';
+import { type OutboundMessage, textMessage } from '../contracts/message.js';
+import type { Plugin } from '../contracts/plugin.js';
+import { hasRole, type Principal } from '../contracts/roles.js';
+import type { StatusReport } from '../contracts/source.js';
+import type { ApprovalRecord, ConversationRecord, Store } from '../contracts/store.js';
+import type { Tool } from '../contracts/tool.js';
+import { errorMessage, OpsAgentError } from '../errors.js';
+import { silentLogger } from '../logging/logger.js';
+import { SecretRedactor } from '../logging/redact.js';
+import { createMonitor, type Monitor } from '../monitor/monitor.js';
+import { conversationKey } from '../store/keys.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { withTimeout } from '../util/timeout.js';
+import { AccessControl } from './access.js';
+import { runTurn, trimHistory } from './agent-loop.js';
+import { ApprovalService, approvalView, type Destination } from './approvals.js';
+import { builtinCommands, collectStatus } from './commands.js';
+import type {
+  AgentLoopOptions,
+  ApprovalOptions,
+  ConversationOptions,
+  MonitorOptions,
+  NotificationRoute,
+  PrincipalConfig,
+} from './options.js';
+import { createProposeTool } from './propose-tool.js';
+import { addCommand, buildRegistry, type PluginEntry, type Registry } from './registry.js';
+import { buildSystemPrompt } from './system-prompt.js';
+
+/** Options of {@link createAgent}. Everything but the plugins has a sensible default. */
+export interface CreateAgentOptions {
+  /** Plugins, alone (config `{}`) or with their config section. */
+  plugins?: Array<Plugin | PluginEntry>;
+  /** The language model; overrides one contributed by a plugin. None: commands only. */
+  model?: LanguageModel;
+  /** Where state lives; default a MemoryStore. The agent initialises it and closes it on stop. */
+  store?: Store;
+  /** Who may talk to the agent. Unknown senders get nothing. */
+  principals?: PrincipalConfig[];
+  conversation?: Partial<ConversationOptions>;
+  agent?: Partial<AgentLoopOptions>;
+  monitor?: Partial<MonitorOptions>;
+  notifications?: NotificationRoute[];
+  approvals?: Partial<ApprovalOptions>;
+  /** Logger; default silent. */
+  logger?: Logger;
+  /** Time source; default the wall clock. */
+  clock?: Clock;
+  /** Folder plugins may write to; default the current folder's `.opsagent`. */
+  dataDir?: string;
+  /** Environment for plugins and secret redaction; default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Secret values to keep out of prompts and logs, beyond those found in `env`. */
+  secrets?: string[];
+  /** Time allowed for one source's `status()`; default 5 s. */
+  statusTimeoutMs?: number;
+  /** How often idle conversations and expired approvals are swept; default 30 s. */
+  sweepIntervalMs?: number;
+}
+
+/** A running (or ready) agent. */
+export interface Agent {
+  /** What the plugins contributed. */
+  readonly registry: Readonly<Registry>;
+  /** The store. */
+  readonly store: Store;
+  /** The approval flow. */
+  readonly approvals: ApprovalService;
+  /** The monitor (started by `start` when enabled). */
+  readonly monitor: Monitor;
+  /** The model, if any. */
+  readonly model: LanguageModel | undefined;
+  /** Starts channels, the monitor (when enabled) and the sweeps; recovers interrupted approvals. */
+  start(options?: { channels?: boolean; monitor?: boolean }): Promise<void>;
+  /** Stops everything gracefully: channels, monitor, queued work, plugins, the store. Idempotent. */
+  stop(): Promise<void>;
+  /** Accepts an inbound message (what channels call); it is handled in order within its conversation. */
+  receive(message: InboundMessage): Promise<void>;
+  /** Accepts a message and waits until it has been handled. */
+  handle(message: InboundMessage): Promise<void>;
+  /** Resolves when every accepted message has been handled. */
+  idle(): Promise<void>;
+  /** Closes idle conversations and expires due approvals now. */
+  sweep(): Promise<void>;
+  /** Every source's status, now (from their caches where they keep one). */
+  status(): Promise<StatusReport[]>;
+  /** Sends a message through a channel by name. */
+  send(
+    channel: string,
+    address: Address,
+    message: OutboundMessage,
+  ): Promise<SentMessage | undefined>;
+}
+
+const DEFAULT_CONVERSATION: ConversationOptions = { historyLimit: 20, idleTimeoutMs: 30 * 60_000 };
+const DEFAULT_LOOP: AgentLoopOptions = {
+  maxRounds: 8,
+  toolTimeoutMs: 30_000,
+  toolOutputLimit: 16_000,
+};
+const DEFAULT_MONITOR: MonitorOptions = {
+  enabled: true,
+  intervalMs: 60_000,
+  timeoutMs: 20_000,
+  openAfter: 2,
+  resolveAfter: 2,
+};
+const DEFAULT_APPROVALS: ApprovalOptions = {
+  expiresInMs: 60 * 60_000,
+  deciderRoles: { low: 'operator', medium: 'operator', high: 'admin' },
+  policy: [],
+  executionTimeoutMs: 5 * 60_000,
+};
+
+/** The message a question gets when no model is configured. */
+export const NO_MODEL_REPLY =
+  'No language model is configured, so I can only answer commands (type "help"). ' +
+  'To ask questions, set ANTHROPIC_API_KEY, OPENAI_API_KEY (or OPENAI_BASE_URL for a local server such as Ollama) ' +
+  'or GEMINI_API_KEY, or configure a model in opsagent.yaml, and start again.';
+
+/**
+ * Assembles an agent from plugins: registers what they contribute (duplicate names are coded
+ * errors), initialises the store, and wires the conversation, monitor and approval flows.
+ */
+export async function createAgent(options: CreateAgentOptions = {}): Promise<Agent> {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const env = options.env ?? process.env;
+  const conversation = { ...DEFAULT_CONVERSATION, ...options.conversation };
+  const loop = { ...DEFAULT_LOOP, ...options.agent };
+  const monitorOptions = { ...DEFAULT_MONITOR, ...options.monitor };
+  const approvalOptions = { ...DEFAULT_APPROVALS, ...options.approvals };
+  const redactor = new SecretRedactor();
+  redactor.addFromEnv(env);
+  redactor.add(...(options.secrets ?? []));
+
+  const entries = (options.plugins ?? []).map(
+    (p): PluginEntry => ('plugin' in p ? p : { plugin: p }),
+  );
+  const registry = await buildRegistry(entries, {
+    logger,
+    dataDir: options.dataDir ?? '.opsagent',
+    env,
+  });
+  const model = options.model ?? registry.model;
+  const store = options.store ?? new MemoryStore({ clock });
+  await store.init();
+
+  const access = new AccessControl(options.principals ?? []);
+  const statusTimeoutMs = options.statusTimeoutMs ?? 5_000;
+  const stopController = new AbortController();
+
+  const send = async (channelName: string, address: Address, message: OutboundMessage) => {
+    const channel = registry.channels.get(channelName);
+    if (!channel) {
+      logger.error({ channel: channelName }, 'no such channel; message dropped');
+      return undefined;
+    }
+    return channel.send(address, message);
+  };
+
+  const approvals = new ApprovalService({
+    store,
+    remediations: registry.remediations,
+    options: approvalOptions,
+    logger: logger.child({ component: 'approvals' }),
+    clock,
+    report: async (destination, message) => {
+      await send(destination.channel, destination.address, message);
+    },
+  });
+
+  const builtinOwners = new Map<string, string>();
+  const pluginCommands = registry.commandList.splice(0);
+  const pluginCommandKeys = new Map(registry.commands);
+  registry.commands.clear();
+  for (const command of builtinCommands({
+    sources: () => [...registry.sources.values()],
+    commands: () => registry.commandList,
+    approvals,
+    store,
+    clock,
+    hasModel: () => model !== undefined,
+    statusTimeoutMs,
+  })) {
+    addCommand(registry, command, 'core', builtinOwners);
+  }
+  for (const command of pluginCommands) {
+    const owner =
+      [...pluginCommandKeys.entries()].find(([, c]) => c === command)?.[0] ?? command.name;
+    addCommand(registry, command, `plugin command ${owner}`, builtinOwners);
+  }
+
+  const monitor = createMonitor({
+    sources: [...registry.sources.values()],
+    store,
+    options: monitorOptions,
+    routes: options.notifications ?? [],
+    notify: async (route, message) => {
+      await send(route.channel, route.address, message);
+    },
+    remediations: [...registry.remediations.values()],
+    propose: async ({ remediation, input, reason, incident }) => {
+      try {
+        return await approvals.propose({
+          remediation: remediation.name,
+          input,
+          reason,
+          requestedBy: { kind: 'monitor', id: 'monitor', name: 'monitor' },
+          incidentId: incident.id,
+        });
+      } catch (error) {
+        logger.warn({ err: error, remediation: remediation.name }, 'monitor proposal refused');
+        return undefined;
+      }
+    },
+    logger: logger.child({ component: 'monitor' }),
+    clock,
+  });
+
+  // Per-conversation queues: messages of one conversation in order, conversations concurrently.
+  const queues = new Map<string, Promise<void>>();
+  const inFlight = new Set<Promise<void>>();
+  const unknownSenders = new Set<string>();
+  let started = false;
+  let stopped = false;
+  let sweepTimer: NodeJS.Timeout | undefined;
+
+  const reply = async (channel: Channel, address: Address, message: OutboundMessage | string) => {
+    const outbound = typeof message === 'string' ? textMessage(message) : message;
+    try {
+      return await channel.send(address, outbound);
+    } catch (error) {
+      logger.error({ err: error, channel: channel.name }, 'could not send a reply');
+      return undefined;
+    }
+  };
+
+  const openConversation = async (
+    key: string,
+    message: InboundMessage,
+  ): Promise<ConversationRecord> => {
+    const now = clock.now();
+    const existing = await store.getConversation(key);
+    if (existing && existing.status === 'open') {
+      const updated = { ...existing, lastActivityAt: now };
+      await store.putConversation(updated);
+      return updated;
+    }
+    if (existing) await store.clearMessages(key);
+    const fresh: ConversationRecord = {
+      key,
+      channel: message.channel,
+      address: message.address,
+      status: 'open',
+      createdAt: now,
+      lastActivityAt: now,
+    };
+    await store.putConversation(fresh);
+    return fresh;
+  };
+
+  const runCommand = async (
+    command: Command,
+    args: string[],
+    message: InboundMessage,
+    principal: Principal,
+    channel: Channel,
+  ): Promise<OutboundMessage | string> => {
+    const needed = command.role ?? 'viewer';
+    await store.appendAudit({
+      at: clock.now(),
+      type: 'command',
+      actor: principal.id,
+      subject: command.name,
+      detail: { args, channel: message.channel },
+    });
+    if (!hasRole(principal, needed)) return `"${command.name}" needs the ${needed} role.`;
+    try {
+      return await command.run({
+        args,
+        message,
+        principal,
+        address: message.address,
+        logger: logger.child({ command: command.name }),
+        signal: stopController.signal,
+      });
+    } catch (error) {
+      logger.error({ err: error, command: command.name, channel: channel.name }, 'command failed');
+      return `"${command.name}" failed: ${redactor.redact(errorMessage(error))}`;
+    }
+  };
+
+  const answer = async (
+    key: string,
+    message: InboundMessage,
+    principal: Principal,
+    channel: Channel,
+    text: string,
+  ): Promise<void> => {
+    if (!model) {
+      await reply(channel, message.address, NO_MODEL_REPLY);
+      return;
+    }
+    const stopWorking = await channel.indicateWorking?.(message.address).catch(() => undefined);
+    let progress: SentMessage | undefined;
+    if (channel.showsProgress && channel.update) {
+      progress = await reply(channel, message.address, textMessage('Investigating…', 'progress'));
+    }
+    try {
+      const history = (await store.recentMessages(key, conversation.historyLimit)).map(
+        (m) => m.message,
+      );
+      const origin: Destination = { channel: message.channel, address: message.address };
+      const tools = new Map<string, Tool>(registry.tools);
+      if (registry.remediations.size > 0) {
+        const propose = createProposeTool({
+          remediations: registry.remediations,
+          approvals,
+          principal,
+          origin,
+          onProposed: async (approval: ApprovalRecord) => {
+            if (approval.status === 'pending') {
+              await reply(channel, message.address, {
+                kind: 'reply',
+                blocks: [{ type: 'approval', approval: approvalView(approval) }],
+              });
+            }
+          },
+        });
+        tools.set(propose.name, propose);
+      }
+      const contexts = await gatherContexts();
+      const system = buildSystemPrompt({
+        contexts,
+        remediations: [...registry.remediations.keys()],
+        ...(loop.instructions ? { instructions: loop.instructions } : {}),
+        now: clock.now(),
+      });
+      const userMessage: ModelMessage = { role: 'user', content: redactor.redact(text) };
+      const result = await runTurn({
+        model,
+        system,
+        messages: [...trimHistory(history, conversation.historyLimit), userMessage],
+        tools,
+        options: loop,
+        principal,
+        logger: logger.child({ conversation: key }),
+        redactor,
+        signal: stopController.signal,
+        onToolCalls: async (calls) => {
+          if (!channel.showsProgress) return;
+          const note = textMessage(`Running ${calls.map((c) => c.name).join(', ')}…`, 'progress');
+          if (progress && channel.update)
+            await channel.update(progress, note).catch(() => undefined);
+          else await reply(channel, message.address, note);
+        },
+        onToolResult: async (call, result, durationMs) => {
+          await store.appendAudit({
+            at: clock.now(),
+            type: 'tool_call',
+            actor: principal.id,
+            subject: call.name,
+            detail: {
+              input: call.input,
+              ok: !result.isError,
+              durationMs: Math.round(durationMs),
+              conversation: key,
+            },
+          });
+        },
+      });
+      const at = clock.now();
+      await store.appendMessages(
+        key,
+        [userMessage, ...result.added].map((m) => ({ at, message: m })),
+      );
+      const final = textMessage(redactor.redact(result.text));
+      if (progress && channel.update) await channel.update(progress, final);
+      else await reply(channel, message.address, final);
+    } catch (error) {
+      logger.error({ err: error, conversation: key }, 'turn failed');
+      const why =
+        error instanceof OpsAgentError && error.category === 'third-party'
+          ? 'the model provider failed'
+          : 'something failed';
+      const note = textMessage(
+        `Sorry, I could not answer: ${why} (${redactor.redact(errorMessage(error))}). Commands such as "status" still work; try the question again shortly.`,
+      );
+      if (progress && channel.update)
+        await channel.update(progress, note).catch(() => reply(channel, message.address, note));
+      else await reply(channel, message.address, note);
+    } finally {
+      await stopWorking?.().catch(() => undefined);
+    }
+  };
+
+  const gatherContexts = async () => {
+    const out: Array<{ source: string; text: string }> = [];
+    await Promise.all(
+      [...registry.sources.values()]
+        .filter((s) => s.context)
+        .map(async (source) => {
+          try {
+            const text = await withTimeout(`context of ${source.name}`, statusTimeoutMs, (signal) =>
+              source.context!({ signal, logger: logger.child({ source: source.name }) }),
+            );
+            if (text) out.push({ source: source.name, text: redactor.redact(text) });
+          } catch (error) {
+            logger.warn({ err: error, source: source.name }, 'source context failed');
+          }
+        }),
+    );
+    return out.sort((a, b) => a.source.localeCompare(b.source));
+  };
+
+  const processMessage = async (
+    message: InboundMessage,
+    principal: Principal,
+    channel: Channel,
+  ): Promise<void> => {
+    const key = conversationKey(message.channel, message.address);
+    if (message.action?.type === 'approval') {
+      const command = registry.commands.get(message.action.decision);
+      if (command) {
+        const out = await runCommand(
+          command,
+          [message.action.approvalId],
+          message,
+          principal,
+          channel,
+        );
+        await reply(channel, message.address, out);
+      }
+      return;
+    }
+    const text = (message.text ?? '').trim();
+    if (!text) return;
+    await openConversation(key, message);
+    const [word = '', ...args] = text.split(/\s+/);
+    const command = registry.commands.get(word.toLowerCase());
+    if (command) {
+      const out = await runCommand(command, args, message, principal, channel);
+      await reply(channel, message.address, out);
+      return;
+    }
+    await answer(key, message, principal, channel, text);
+  };
+
+  // Synchronous up to the queue insertion, so messages of a conversation keep their arrival order.
+  const accept = (message: InboundMessage): Promise<void> | undefined => {
+    if (stopped) return undefined;
+    const channel = registry.channels.get(message.channel);
+    if (!channel) {
+      logger.warn({ channel: message.channel }, 'message from an unregistered channel dropped');
+      return undefined;
+    }
+    const principal = access.resolve(message.channel, message.sender.id);
+    if (!principal) {
+      const who = `${message.channel}:${message.sender.id}`;
+      if (unknownSenders.has(who)) return undefined;
+      unknownSenders.add(who);
+      logger.warn(
+        { channel: message.channel, sender: message.sender.id },
+        'message from an unknown sender ignored',
+      );
+      const refusal = store
+        .appendAudit({
+          at: clock.now(),
+          type: 'refusal',
+          actor: who,
+          subject: 'inbound',
+          detail: { reason: 'unknown sender' },
+        })
+        .catch((error) => logger.warn({ err: error }, 'could not audit a refusal'));
+      return track(refusal);
+    }
+    const key = conversationKey(message.channel, message.address);
+    const previous = queues.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        if (!(await store.claim(`inbound:${message.channel}:${message.id}`, 24 * 60 * 60_000))) {
+          logger.debug({ channel: message.channel, id: message.id }, 'duplicate delivery ignored');
+          return;
+        }
+        await processMessage(message, principal, channel);
+      })
+      .catch((error) => logger.error({ err: error, conversation: key }, 'message handling failed'));
+    queues.set(key, next);
+    void next.finally(() => {
+      if (queues.get(key) === next) queues.delete(key);
+    });
+    return track(next);
+  };
+
+  const track = (work: Promise<void>): Promise<void> => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+    return work;
+  };
+
+  const sweep = async () => {
+    const cutoff = new Date(clock.now().getTime() - conversation.idleTimeoutMs);
+    for (const idle of await store.listIdleConversations(cutoff)) {
+      if (queues.has(idle.key)) continue;
+      await store.putConversation({ ...idle, status: 'closed' });
+      await store.clearMessages(idle.key);
+      const minutes = Math.round(conversation.idleTimeoutMs / 60_000);
+      await send(
+        idle.channel,
+        idle.address,
+        textMessage(
+          `Closing this conversation after ${minutes} min of inactivity. Write again to start a new one.`,
+          'notice',
+        ),
+      ).catch((error) => logger.warn({ err: error }, 'could not send the close note'));
+    }
+    await approvals.expireDue();
+  };
+
+  const agent: Agent = {
+    registry,
+    store,
+    approvals,
+    monitor,
+    model,
+    async start(startOptions = {}) {
+      if (started) return;
+      started = true;
+      await approvals.recover();
+      if (startOptions.channels !== false) {
+        for (const channel of registry.channels.values()) {
+          await channel.start({
+            receive: (m) => agent.receive(m),
+            logger: logger.child({ channel: channel.name }),
+          });
+        }
+      }
+      if (startOptions.monitor ?? monitorOptions.enabled) monitor.start();
+      const interval = options.sweepIntervalMs ?? 30_000;
+      sweepTimer = setInterval(() => {
+        sweep().catch((error) => logger.warn({ err: error }, 'sweep failed'));
+      }, interval);
+      sweepTimer.unref();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(sweepTimer);
+      for (const channel of registry.channels.values()) {
+        await channel
+          .stop()
+          .catch((error) =>
+            logger.warn({ err: error, channel: channel.name }, 'channel stop failed'),
+          );
+      }
+      await monitor.stop();
+      await Promise.allSettled([...inFlight]);
+      await approvals.settle();
+      stopController.abort();
+      for (const dispose of registry.disposers) {
+        await dispose().catch((error) => logger.warn({ err: error }, 'plugin dispose failed'));
+      }
+      await store.close();
+    },
+    async receive(message) {
+      accept(message);
+    },
+    async handle(message) {
+      await accept(message);
+    },
+    async idle() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+    sweep,
+    status: () =>
+      collectStatus([...registry.sources.values()], statusTimeoutMs, {
+        logger,
+        signal: stopController.signal,
+      }),
+    send,
+  };
+  return agent;
+}

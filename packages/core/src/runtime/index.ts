@@ -1,0 +1,32 @@
+export { AccessControl } from './access.js';
+export { type Agent, type CreateAgentOptions, createAgent, NO_MODEL_REPLY } from './agent.js';
+export {
+  capOutput,
+  runTurn,
+  type TurnInput,
+  type TurnOutput,
+  toolDefinition,
+  trimHistory,
+} from './agent-loop.js';
+export {
+  type ApprovalDeps,
+  ApprovalService,
+  approvalView,
+  type DecisionOutcome,
+  type Destination,
+  outcomeMessage,
+  type ProposalRequest,
+} from './approvals.js';
+export { builtinCommands, collectStatus } from './commands.js';
+export type {
+  AgentLoopOptions,
+  ApprovalOptions,
+  ConversationOptions,
+  MonitorOptions,
+  NotificationRoute,
+  PolicyRule,
+  PrincipalConfig,
+} from './options.js';
+export { assertPlugin, buildRegistry, type PluginEntry, type Registry } from './registry.js';
+export { relativeTime, renderPlainText } from './render.js';
+export { buildSystemPrompt } from './system-prompt.js';

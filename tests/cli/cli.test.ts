@@ -1,0 +1,142 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'opsagent-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const env = { PATH: process.env.PATH ?? '', HOME: dir, OPSAGENT_DATA_DIR: join(dir, 'data') };
+
+function opsagent(args: string[], options: { input?: string; cwd?: string } = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    input: options.input ?? '',
+    cwd: options.cwd ?? dir,
+    env,
+    timeout: 30_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('opsagent command', () => {
+  it('answers status and help piped into chat, with no keys set', () => {
+    const { code, stdout, stderr } = opsagent([], { input: 'status\nhelp\n' });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/CPU/);
+    expect(stdout).toMatch(/Memory/);
+    expect(stdout).toMatch(/Disk/);
+    expect(stdout).toContain('Commands:');
+    expect(stdout.indexOf('Memory')).toBeLessThan(stdout.indexOf('Commands:'));
+  });
+
+  it('tells a question with no model configured which variables to set', () => {
+    const { code, stdout } = opsagent(['chat'], { input: 'why is the disk full?\n' });
+    expect(code).toBe(0);
+    expect(stdout).toContain('ANTHROPIC_API_KEY');
+  });
+
+  it('prints a status snapshot once and exits', () => {
+    const { code, stdout } = opsagent(['status']);
+    expect(code).toBe(0);
+    for (const label of ['CPU', 'Memory', 'Disk']) expect(stdout).toContain(label);
+    const json = opsagent(['status', '--json']);
+    expect(json.code).toBe(0);
+    const reports = JSON.parse(json.stdout) as Array<{ health: string; sections: unknown[] }>;
+    expect(reports[0]?.sections.length).toBeGreaterThan(0);
+  });
+
+  it('writes a config with init, refuses to overwrite it, and doctor passes on it', () => {
+    const cwd = mkdtempSync(join(dir, 'init-'));
+    expect(opsagent(['init', '--preset', 'local'], { cwd }).code).toBe(0);
+    expect(existsSync(join(cwd, 'opsagent.yaml'))).toBe(true);
+    const again = opsagent(['init', '--preset', 'local'], { cwd });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('--force');
+    const doctor = opsagent(['doctor'], { cwd });
+    expect(doctor.stdout).toContain('opsagent.yaml is valid');
+    expect(doctor.stdout).toMatch(/✓ source local/);
+    expect(doctor.code).toBe(0);
+  });
+
+  it('rejects a broken config naming the path, what was found and what is expected', () => {
+    const cwd = mkdtempSync(join(dir, 'bad-'));
+    writeFileSync(
+      join(cwd, 'opsagent.yaml'),
+      'conversation:\n  historyLimit: many\n  idleTimout: 5m\n',
+    );
+    const { code, stderr } = opsagent(['status'], { cwd });
+    expect(code).toBe(2);
+    expect(stderr).toContain('conversation.historyLimit');
+    expect(stderr).toContain('idleTimout');
+    const doctor = opsagent(['doctor'], { cwd });
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain('✗ config');
+  });
+
+  it('names the presets when asked for an unknown one', () => {
+    const { code, stderr } = opsagent(['status', '--preset', 'nope']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown preset "nope"');
+    expect(stderr).toContain('local');
+  });
+
+  it('prints the config JSON Schema with the plugin sections', () => {
+    const { code, stdout } = opsagent(['config', 'schema']);
+    expect(code).toBe(0);
+    const schema = JSON.parse(stdout) as {
+      properties: Record<string, { properties?: Record<string, unknown> }>;
+    };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['principals', 'conversation', 'plugins']),
+    );
+    expect(schema.properties.plugins?.properties).toHaveProperty('local-host');
+  });
+
+  it('shows help for each command', () => {
+    for (const args of [
+      ['--help'],
+      ['chat', '--help'],
+      ['run', '--help'],
+      ['status', '--help'],
+      ['doctor', '--help'],
+      ['init', '--help'],
+    ]) {
+      const { code, stdout } = opsagent(args);
+      expect(code).toBe(0);
+      expect(stdout).toContain('Usage: opsagent');
+    }
+    expect(opsagent(['frobnicate']).code).not.toBe(0);
+  });
+
+  it('runs as a service and stops gracefully on SIGTERM', async () => {
+    const child = spawn(process.execPath, [bin, 'run'], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`run did not start: ${stderr}`)), 20_000);
+      child.stderr.on('data', () => {
+        if (stderr.includes('running preset local')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(stderr).toContain('SIGTERM, stopping');
+    expect(existsSync(join(dir, 'data', 'opsagent.db'))).toBe(true);
+    expect(readFileSync(join(dir, 'data', 'opsagent.db')).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,69 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const script = fileURLToPath(new URL('../fixtures/restart-agent.mjs', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'opsagent-restart-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(...args: string[]): string {
+  const result = spawnSync(process.execPath, [script, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (result.status !== 0) throw new Error(`child failed (${result.status}): ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+describe('restart after SIGKILL', () => {
+  it('keeps the pending approval and the open incident, and the approval still executes exactly once', async () => {
+    const db = join(dir, 'state.db');
+    const marker = join(dir, 'executions.log');
+    const child = spawn(process.execPath, [script, 'setup', db, marker], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      let buffer = '';
+      child.stdout.on('data', (chunk) => {
+        buffer += chunk;
+        if (buffer.includes('\n')) resolve(buffer.split('\n')[0]!);
+      });
+      child.on('exit', (code) => reject(new Error(`setup exited early (${code}): ${stderr}`)));
+    });
+    const setup = JSON.parse(line) as {
+      approvalId: string;
+      approvalStatus: string;
+      incidentId?: string;
+    };
+    expect(setup.approvalStatus).toBe('pending');
+    expect(setup.incidentId).toBeTruthy();
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+
+    expect(JSON.parse(run('inspect', db, marker))).toEqual({
+      approvals: ['pending'],
+      incidents: ['open'],
+    });
+    expect(JSON.parse(run('approve', db, marker, setup.approvalId)).sort()).toEqual([
+      'already_decided',
+      'decided',
+    ]);
+    expect(JSON.parse(run('approve', db, marker, setup.approvalId))).toEqual([
+      'already_decided',
+      'already_decided',
+    ]);
+    expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual([`${setup.approvalId} web`]);
+    expect(JSON.parse(run('inspect', db, marker))).toEqual({
+      approvals: ['succeeded'],
+      incidents: ['open'],
+    });
+  });
+});
