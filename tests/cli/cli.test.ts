@@ -40,6 +40,19 @@ describe('opsagent command', () => {
     expect(stdout).toContain('ANTHROPIC_API_KEY');
   });
 
+  it('runs as `npx opsagent` through the installed bin link', () => {
+    const link = fileURLToPath(new URL('../../node_modules/.bin/opsagent', import.meta.url));
+    const result = spawnSync(link, ['status'], {
+      encoding: 'utf8',
+      cwd: dir,
+      env,
+      timeout: 30_000,
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Memory');
+  });
+
   it('prints a status snapshot once and exits', () => {
     const { code, stdout } = opsagent(['status']);
     expect(code).toBe(0);
