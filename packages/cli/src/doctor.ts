@@ -1,5 +1,5 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { errorMessage, findSecret } from '@opsagent/core';
+import { errorMessage, findSecret, silentLogger, withTimeout } from '@opsagent/core';
 import { createStore, loadAgent, loadConfig } from './load.js';
 
 type Mark = 'ok' | 'warn' | 'fail';
@@ -14,6 +14,7 @@ export interface DoctorOptions {
   out(line: string): void;
 }
 
+const CHECK_TIMEOUT_MS = 10_000;
 const MODEL_KEYS = [
   'ANTHROPIC_API_KEY',
   'OPENAI_API_KEY',
@@ -93,6 +94,16 @@ export async function runDoctor(options: DoctorOptions): Promise<boolean> {
       });
       for (const channel of agent.registry.channels.values())
         line('ok', `channel ${channel.name}`, 'configured');
+      for (const check of agent.registry.checks) {
+        try {
+          const result = await withTimeout(`check ${check.name}`, CHECK_TIMEOUT_MS, (signal) =>
+            check.run({ signal, logger: silentLogger }),
+          );
+          line(result.status, check.name, result.detail);
+        } catch (error) {
+          line('fail', check.name, errorMessage(error));
+        }
+      }
     } finally {
       await agent.stop();
     }

@@ -6,7 +6,7 @@ const EMPTY_FILE_CONFIG: CoreConfig = {
   principals: [],
   conversation: { historyLimit: 20, idleTimeout: 30 * 60_000 },
   agent: { maxRounds: 8, toolTimeout: 30_000, toolOutputLimit: 16_000 },
-  monitor: { interval: 60_000, timeout: 20_000, openAfter: 2, resolveAfter: 2 },
+  monitor: { interval: 60_000, timeout: 20_000, openAfter: 2, resolveAfter: 2, triage: true },
   notifications: { routes: [] },
   approvals: {
     expiresIn: 60 * 60_000,
@@ -105,6 +105,7 @@ describe('toRuntimeOptions', () => {
         timeoutMs: 20_000,
         openAfter: 2,
         resolveAfter: 2,
+        triage: true,
       },
       notifications: [],
       approvals: {
@@ -166,6 +167,7 @@ describe('toRuntimeOptions', () => {
         timeoutMs: 15_000,
         openAfter: 3,
         resolveAfter: 1,
+        triage: true,
       },
       notifications: [
         { channel: 'slack', address: { chat: 'C1', thread: 'T1' }, minSeverity: 'critical' },

@@ -210,6 +210,12 @@ export const coreConfigSchema = z
           .max(100)
           .default(2)
           .describe('Consecutive clean checks before an incident resolves.'),
+        triage: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Ask the model (task `triage`) for a short analysis of each incident as it opens or escalates; needs a model.',
+          ),
       })
       .prefault({})
       .describe('The monitor: schedule and flap damping.'),
@@ -310,6 +316,7 @@ export function toRuntimeOptions(config: CoreConfig): ConfigRuntimeOptions {
       timeoutMs: monitor.timeout,
       openAfter: monitor.openAfter,
       resolveAfter: monitor.resolveAfter,
+      triage: monitor.triage,
     },
     notifications: notifications.routes.map(
       (route): NotificationRoute => ({

@@ -8,6 +8,7 @@ export type {
   SentMessage,
 } from './channel.js';
 export { type Command, type CommandContext, defineCommand } from './command.js';
+export type { HealthCheck, HealthCheckResult } from './health-check.js';
 export type {
   LanguageModel,
   ModelMessage,

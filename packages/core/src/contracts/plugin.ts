@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Channel } from './channel.js';
 import type { Command } from './command.js';
+import type { HealthCheck } from './health-check.js';
 import type { LanguageModel } from './language-model.js';
 import type { Logger } from './logger.js';
 import type { Remediation } from './remediation.js';
@@ -31,6 +32,8 @@ export interface PluginContributions {
   remediations?: Remediation[];
   /** Chat keywords answered without a model. */
   commands?: Command[];
+  /** Checks for `opsagent doctor` (credentials, endpoints). */
+  checks?: HealthCheck[];
   /** A language model (at most one plugin may contribute it). */
   model?: LanguageModel;
   /** Called when the agent stops, after channels and sources. */

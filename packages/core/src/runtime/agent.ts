@@ -31,6 +31,7 @@ import type {
 import { createProposeTool } from './propose-tool.js';
 import { addCommand, buildRegistry, type PluginEntry, type Registry } from './registry.js';
 import { buildSystemPrompt } from './system-prompt.js';
+import { createModelTriage } from './triage.js';
 
 /** Options of {@link createAgent}. Everything but the plugins has a sensible default. */
 export interface CreateAgentOptions {
@@ -219,6 +220,9 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
         return undefined;
       }
     },
+    ...(model && monitorOptions.triage !== false
+      ? { analyze: createModelTriage(model, redactor, stopController.signal) }
+      : {}),
     logger: logger.child({ component: 'monitor' }),
     clock,
   });

@@ -30,3 +30,4 @@ export type {
 export { assertPlugin, buildRegistry, type PluginEntry, type Registry } from './registry.js';
 export { relativeTime, renderPlainText } from './render.js';
 export { buildSystemPrompt } from './system-prompt.js';
+export { createModelTriage } from './triage.js';

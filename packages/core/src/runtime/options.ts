@@ -50,6 +50,8 @@ export interface MonitorOptions {
   openAfter: number;
   /** Consecutive clean checks before it resolves; default 2. */
   resolveAfter: number;
+  /** Ask the model for a short triage of each incident as it opens or escalates; default true (needs a model). */
+  triage?: boolean;
 }
 
 /** Where incident notifications go. */

@@ -95,4 +95,19 @@ describe('plugin registration', () => {
       /plugin "boom" failed to set up: Error: no socket/,
     );
   });
+
+  it('collects doctor checks from every plugin', async () => {
+    const check = (name: string) => ({
+      name,
+      run: async () => ({ status: 'ok' as const, detail: name }),
+    });
+    const registry = await buildRegistry(
+      [
+        { plugin: definePlugin({ name: 'a', setup: () => ({ checks: [check('a auth')] }) }) },
+        { plugin: definePlugin({ name: 'b', setup: () => ({ checks: [check('b api')] }) }) },
+      ],
+      env,
+    );
+    expect(registry.checks.map((c) => c.name)).toEqual(['a auth', 'b api']);
+  });
 });

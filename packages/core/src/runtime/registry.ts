@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Channel } from '../contracts/channel.js';
 import type { Command } from '../contracts/command.js';
+import type { HealthCheck } from '../contracts/health-check.js';
 import type { LanguageModel } from '../contracts/language-model.js';
 import type { Logger } from '../contracts/logger.js';
 import type { Plugin, PluginContributions } from '../contracts/plugin.js';
@@ -37,6 +38,8 @@ export interface Registry {
   commandList: Command[];
   /** The language model, when one plugin contributed it. */
   model?: LanguageModel;
+  /** Doctor checks, in registration order. */
+  checks: HealthCheck[];
   /** Dispose hooks, in registration order. */
   disposers: Array<() => Promise<void>>;
 }
@@ -122,6 +125,7 @@ export async function buildRegistry(
     remediations: new Map(),
     commands: new Map(),
     commandList: [],
+    checks: [],
     disposers: [],
   };
   const owners = new Map<string, string>();
@@ -181,6 +185,7 @@ export async function buildRegistry(
       registry.model = contributions.model;
       modelOwner = plugin.name;
     }
+    registry.checks.push(...(contributions.checks ?? []));
     if (contributions.dispose) registry.disposers.push(contributions.dispose);
   }
   return registry;
