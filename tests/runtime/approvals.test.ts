@@ -135,6 +135,14 @@ describe('approval flow', () => {
     expect((await t2.agent.store.getApproval(a2.id))?.status).toBe('pending');
   });
 
+  it('lets config decide who may decide: a viewer may approve when deciderRoles say so', async () => {
+    const { t, lab, approval } = await withProposal({
+      approvals: { deciderRoles: { low: 'viewer', medium: 'viewer', high: 'admin' } },
+    });
+    await t.ask(`approve ${approval.id}`, { sender: 'victor' });
+    expect(lab.runs).toHaveLength(1);
+  });
+
   it('accepts a bare "approve" when exactly one request is pending', async () => {
     const { t, lab } = await withProposal();
     await t.ask('approve', { sender: 'olga' });

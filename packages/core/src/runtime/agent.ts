@@ -122,7 +122,7 @@ const DEFAULT_APPROVALS: ApprovalOptions = {
 export const NO_MODEL_REPLY =
   'No language model is configured, so I can only answer commands (type "help"). ' +
   'To ask questions, set ANTHROPIC_API_KEY, OPENAI_API_KEY (or OPENAI_BASE_URL for a local server such as Ollama) ' +
-  'or GEMINI_API_KEY, or configure a model in opsagent.yaml, and start again.';
+  'or GEMINI_API_KEY, and start again.';
 
 /**
  * Assembles an agent from plugins: registers what they contribute (duplicate names are coded

@@ -86,7 +86,7 @@ function decideCommand(decision: 'approve' | 'reject', deps: BuiltinCommandDeps)
         ? 'approve a pending change (bare "approve" when only one is pending)'
         : 'reject a pending change',
     usage: '[id]',
-    role: 'operator',
+    // Who may decide is policy (approvals.deciderRoles per risk), checked by the approval service.
     async run(ctx) {
       let id = ctx.args[0];
       if (!id) {
