@@ -1,24 +1,22 @@
 import type { Address, Channel, InboundMessage, SentMessage } from '../contracts/channel.js';
 import type { Command } from '../contracts/command.js';
-import type { LanguageModel, ModelMessage } from '../contracts/language-model.js';
+import type { LanguageModel } from '../contracts/language-model.js';
 import type { Logger } from '../contracts/logger.js';
 import { type OutboundMessage, textMessage } from '../contracts/message.js';
 import type { Plugin } from '../contracts/plugin.js';
 import { hasRole, type Principal } from '../contracts/roles.js';
 import type { StatusReport } from '../contracts/source.js';
-import type { ApprovalRecord, ConversationRecord, Store } from '../contracts/store.js';
-import type { Tool } from '../contracts/tool.js';
-import { errorMessage, OpsAgentError } from '../errors.js';
+import type { ConversationRecord, Store } from '../contracts/store.js';
+import { errorMessage } from '../errors.js';
 import { silentLogger } from '../logging/logger.js';
 import { SecretRedactor } from '../logging/redact.js';
 import { createMonitor, type Monitor } from '../monitor/monitor.js';
 import { conversationKey } from '../store/keys.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { withTimeout } from '../util/timeout.js';
 import { AccessControl } from './access.js';
-import { runTurn, trimHistory } from './agent-loop.js';
-import { ApprovalService, approvalView, type Destination } from './approvals.js';
+import { createAnswerer } from './answer.js';
+import { ApprovalService } from './approvals.js';
 import { builtinCommands, collectStatus } from './commands.js';
 import type {
   AgentLoopOptions,
@@ -28,9 +26,7 @@ import type {
   NotificationRoute,
   PrincipalConfig,
 } from './options.js';
-import { createProposeTool } from './propose-tool.js';
 import { addCommand, buildRegistry, type PluginEntry, type Registry } from './registry.js';
-import { buildSystemPrompt } from './system-prompt.js';
 import { createModelTriage } from './triage.js';
 
 /** Options of {@link createAgent}. Everything but the plugins has a sensible default. */
@@ -118,11 +114,7 @@ const DEFAULT_APPROVALS: ApprovalOptions = {
   executionTimeoutMs: 5 * 60_000,
 };
 
-/** The message a question gets when no model is configured. */
-export const NO_MODEL_REPLY =
-  'No language model is configured, so I can only answer commands (type "help"). ' +
-  'To ask questions, set ANTHROPIC_API_KEY, OPENAI_API_KEY (or OPENAI_BASE_URL for a local server such as Ollama) ' +
-  'or GEMINI_API_KEY, and start again.';
+export { NO_MODEL_REPLY } from './answer.js';
 
 /**
  * Assembles an agent from plugins: registers what they contribute (duplicate names are coded
@@ -300,128 +292,20 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     }
   };
 
-  const answer = async (
-    key: string,
-    message: InboundMessage,
-    principal: Principal,
-    channel: Channel,
-    text: string,
-  ): Promise<void> => {
-    if (!model) {
-      await reply(channel, message.address, NO_MODEL_REPLY);
-      return;
-    }
-    const stopWorking = await channel.indicateWorking?.(message.address).catch(() => undefined);
-    let progress: SentMessage | undefined;
-    if (channel.showsProgress && channel.update) {
-      progress = await reply(channel, message.address, textMessage('Investigating…', 'progress'));
-    }
-    try {
-      const history = (await store.recentMessages(key, conversation.historyLimit)).map(
-        (m) => m.message,
-      );
-      const origin: Destination = { channel: message.channel, address: message.address };
-      const tools = new Map<string, Tool>(registry.tools);
-      if (registry.remediations.size > 0) {
-        const propose = createProposeTool({
-          remediations: registry.remediations,
-          approvals,
-          principal,
-          origin,
-          onProposed: async (approval: ApprovalRecord) => {
-            if (approval.status === 'pending') {
-              await reply(channel, message.address, {
-                kind: 'reply',
-                blocks: [{ type: 'approval', approval: approvalView(approval) }],
-              });
-            }
-          },
-        });
-        tools.set(propose.name, propose);
-      }
-      const contexts = await gatherContexts();
-      const system = buildSystemPrompt({
-        contexts,
-        remediations: [...registry.remediations.keys()],
-        ...(loop.instructions ? { instructions: loop.instructions } : {}),
-        now: clock.now(),
-      });
-      const userMessage: ModelMessage = { role: 'user', content: redactor.redact(text) };
-      const result = await runTurn({
-        model,
-        system,
-        messages: [...trimHistory(history, conversation.historyLimit), userMessage],
-        tools,
-        options: loop,
-        principal,
-        logger: logger.child({ conversation: key }),
-        redactor,
-        signal: stopController.signal,
-        onToolCalls: async (calls) => {
-          if (!channel.showsProgress) return;
-          const note = textMessage(`Running ${calls.map((c) => c.name).join(', ')}…`, 'progress');
-          if (progress && channel.update)
-            await channel.update(progress, note).catch(() => undefined);
-          else await reply(channel, message.address, note);
-        },
-        onToolResult: async (call, result, durationMs) => {
-          await store.appendAudit({
-            at: clock.now(),
-            type: 'tool_call',
-            actor: principal.id,
-            subject: call.name,
-            detail: {
-              input: call.input,
-              ok: !result.isError,
-              durationMs: Math.round(durationMs),
-              conversation: key,
-            },
-          });
-        },
-      });
-      const at = clock.now();
-      await store.appendMessages(
-        key,
-        [userMessage, ...result.added].map((m) => ({ at, message: m })),
-      );
-      const final = textMessage(redactor.redact(result.text));
-      if (progress && channel.update) await channel.update(progress, final);
-      else await reply(channel, message.address, final);
-    } catch (error) {
-      logger.error({ err: error, conversation: key }, 'turn failed');
-      const why =
-        error instanceof OpsAgentError && error.category === 'third-party'
-          ? 'the model provider failed'
-          : 'something failed';
-      const note = textMessage(
-        `Sorry, I could not answer: ${why} (${redactor.redact(errorMessage(error))}). Commands such as "status" still work; try the question again shortly.`,
-      );
-      if (progress && channel.update)
-        await channel.update(progress, note).catch(() => reply(channel, message.address, note));
-      else await reply(channel, message.address, note);
-    } finally {
-      await stopWorking?.().catch(() => undefined);
-    }
-  };
-
-  const gatherContexts = async () => {
-    const out: Array<{ source: string; text: string }> = [];
-    await Promise.all(
-      [...registry.sources.values()]
-        .filter((s) => s.context)
-        .map(async (source) => {
-          try {
-            const text = await withTimeout(`context of ${source.name}`, statusTimeoutMs, (signal) =>
-              source.context!({ signal, logger: logger.child({ source: source.name }) }),
-            );
-            if (text) out.push({ source: source.name, text: redactor.redact(text) });
-          } catch (error) {
-            logger.warn({ err: error, source: source.name }, 'source context failed');
-          }
-        }),
-    );
-    return out.sort((a, b) => a.source.localeCompare(b.source));
-  };
+  const answer = createAnswerer({
+    model,
+    registry,
+    approvals,
+    store,
+    clock,
+    conversation,
+    loop,
+    redactor,
+    logger,
+    signal: stopController.signal,
+    statusTimeoutMs,
+    reply,
+  });
 
   const processMessage = async (
     message: InboundMessage,
