@@ -1,1 +1,70 @@
-export {};
+export {
+  type CatalogEntry,
+  catalogEntrySchema,
+  catalogSchema,
+  costOf,
+  DEFAULT_CATALOG,
+  type ModelCapabilities,
+  ModelCatalog,
+  type ModelPricing,
+  type ModelTier,
+  modelTierSchema,
+  type ProviderName,
+  type ResolvedModel,
+} from './catalog/index.js';
+export {
+  isLlmErrorCode,
+  LLM_ALL_FAILED,
+  LLM_BUDGET_EXCEEDED,
+  LLM_ERROR_CODES,
+  type LlmErrorCode,
+  type LlmErrorOptions,
+  llmError,
+  RETRYABLE_LLM_CODES,
+} from './errors.js';
+export {
+  type AnthropicModelOptions,
+  anthropicSupportsThinking,
+  createAnthropicModel,
+} from './providers/anthropic.js';
+export { createGoogleModel, type GoogleModelOptions } from './providers/google.js';
+export {
+  createOpenAIModel,
+  INVALID_JSON_KEY,
+  type OpenAIModelOptions,
+  parseToolArguments,
+} from './providers/openai.js';
+export { retryAfterMs, toLlmError } from './providers/provider-errors.js';
+export {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+  createRouter,
+  DEFAULT_CREDENTIAL_HINTS,
+  DEFAULT_ROUTES,
+  LLM_NO_MODEL,
+  LLM_ROUTE_INVALID,
+  type ModelAttempt,
+  type ModelFactories,
+  type ModelFactory,
+  type ModelRoutes,
+  mergeRoutes,
+  type ProviderStatus,
+  type Router,
+  type RouterOptions,
+  routesSchema,
+  type Sleep,
+} from './routing/index.js';
+export {
+  type BudgetBehaviour,
+  type BudgetBreach,
+  type Budgets,
+  createInteractionLog,
+  type InteractionLog,
+  type InteractionLogOptions,
+  type UsageKeys,
+  UsageMeter,
+  type UsageMeterOptions,
+  type UsageRecord,
+  type UsageTotals,
+} from './usage/index.js';

@@ -6,6 +6,38 @@ export {
   type InjectOptions,
 } from './fake-channel.js';
 export {
+  type FakeAnthropicError,
+  type FakeAnthropicMessage,
+  type FakeAnthropicServer,
+  type FakeAnthropicStep,
+  type FakeAnthropicToolUse,
+  type FakeAnthropicUsage,
+  startFakeAnthropicServer,
+} from './fakes/anthropic-server.js';
+export {
+  createGeminiServer,
+  type GeminiFakeCall,
+  type GeminiFakeReply,
+  type GeminiFakeRequest,
+  type GeminiFakeRequestBody,
+  type GeminiFakeUsage,
+  type GeminiServer,
+  type GeminiServerOptions,
+  geminiError,
+  geminiErrorBody,
+  geminiRateLimited,
+} from './fakes/gemini-server.js';
+export type { FakeHttpError, HttpFake, RecordedRequest } from './fakes/http-fake.js';
+export {
+  type FakeOpenAIError,
+  type FakeOpenAIMessage,
+  type FakeOpenAIServer,
+  type FakeOpenAIStep,
+  type FakeOpenAIToolCall,
+  type FakeOpenAIUsage,
+  startFakeOpenAIServer,
+} from './fakes/openai-server.js';
+export {
   callTool,
   callTools,
   createScriptedModel,
