@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { errorMessage, findSecret, silentLogger, withTimeout } from '@opsagent/core';
+import { errorMessage, silentLogger, withTimeout } from '@opsagent/core';
 import { createStore, loadAgent, loadConfig } from './load.js';
+import { configuredProviders } from './model.js';
 
 type Mark = 'ok' | 'warn' | 'fail';
 const MARKS: Record<Mark, string> = { ok: '✓', warn: '!', fail: '✗' };
@@ -15,13 +16,6 @@ export interface DoctorOptions {
 }
 
 const CHECK_TIMEOUT_MS = 10_000;
-const MODEL_KEYS = [
-  'ANTHROPIC_API_KEY',
-  'OPENAI_API_KEY',
-  'OPENAI_BASE_URL',
-  'GEMINI_API_KEY',
-  'GOOGLE_API_KEY',
-];
 
 /** Checks config, data folder, store, model credentials and each source; one line each. True when nothing failed. */
 export async function runDoctor(options: DoctorOptions): Promise<boolean> {
@@ -68,14 +62,12 @@ export async function runDoctor(options: DoctorOptions): Promise<boolean> {
     await store.close().catch(() => undefined);
   }
 
-  const key = MODEL_KEYS.find((name) =>
-    findSecret({ env: [name], configPath: '', description: '' }, options.env),
-  );
+  const providers = configuredProviders(options.env);
   line(
-    'warn',
+    providers.length > 0 ? 'ok' : 'warn',
     'model',
-    key
-      ? `${key} is set; model support arrives with @opsagent/llm, so questions are not answered yet`
+    providers.length > 0
+      ? `providers from the environment: ${providers.join(', ')}${options.env.OPSAGENT_MODEL ? ` (first choice ${options.env.OPSAGENT_MODEL})` : ''}`
       : 'none configured: commands work, questions need ANTHROPIC_API_KEY, OPENAI_API_KEY (or OPENAI_BASE_URL) or GEMINI_API_KEY',
   );
 

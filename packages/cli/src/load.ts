@@ -17,6 +17,7 @@ import {
   toRuntimeOptions,
 } from '@opsagent/core';
 import { localHostPlugin } from '@opsagent/source-homelab';
+import { createModelFromEnv } from './model.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
@@ -87,7 +88,9 @@ export async function loadAgent(
     redactor,
   });
   const runtime = toRuntimeOptions(config);
+  const model = createModelFromEnv({ env: options.env, dataDir: loaded.dataDir, logger, redactor });
   const agent = await createAgent({
+    ...(model ? { model } : {}),
     plugins: preset.plugins(config.plugins, options.mode),
     store: createStore(loaded),
     principals: runtime.principals.length > 0 ? runtime.principals : preset.principals,

@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createGeminiServer,
+  startFakeAnthropicServer,
+  startFakeOpenAIServer,
+} from '@opsagent/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'opsagent-llm-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `opsagent chat` with a question on stdin; async, so fakes in this process keep serving. */
+function chat(
+  question: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, 'chat'], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        OPSAGENT_DATA_DIR: join(dir, 'data'),
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(`${question}\n`);
+  });
+}
+
+describe('opsagent chat with a model provider from the environment', () => {
+  it('answers through Anthropic, calling a tool of the local preset', async () => {
+    const server = await startFakeAnthropicServer([
+      { toolUses: [{ name: 'host_status', input: {} }] },
+      { text: 'This machine is mostly idle.' },
+    ]);
+    try {
+      const result = await chat('how busy is this machine?', {
+        ANTHROPIC_API_KEY: 'sk-ant-test-key-123',
+        ANTHROPIC_BASE_URL: server.url,
+      });
+      expect(result.stdout).toContain('This machine is mostly idle.');
+      expect(result.stdout).toContain('Running host_status');
+      expect(result.code).toBe(0);
+      expect(server.requests).toHaveLength(2);
+      expect(JSON.stringify(server.requests[1]!.body)).toContain('tool_result');
+      expect(JSON.stringify(server.requests[1]!.body)).toContain('Memory');
+      // The interaction log records both calls, with the key redacted.
+      const log = readFileSync(join(dir, 'data', 'llm.jsonl'), 'utf8');
+      expect(log.trim().split('\n').length).toBeGreaterThanOrEqual(2);
+      expect(log).not.toContain('sk-ant-test-key-123');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers through an OpenAI-compatible server given only OPENAI_BASE_URL', async () => {
+    const server = await startFakeOpenAIServer([
+      { toolCalls: [{ name: 'disk_usage', input: {} }] },
+      { text: 'The root disk has plenty of room.' },
+    ]);
+    try {
+      const result = await chat('is the disk full?', {
+        OPENAI_BASE_URL: server.url,
+        OPSAGENT_MODEL: 'openai:llama3.1',
+      });
+      expect(result.stdout).toContain('The root disk has plenty of room.');
+      expect(server.requests).toHaveLength(2);
+      expect((server.requests[0]!.body as { model: string }).model).toBe('llama3.1');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers through Gemini given GEMINI_API_KEY and GOOGLE_GEMINI_BASE_URL', async () => {
+    const server = await createGeminiServer();
+    server.enqueue(
+      { functionCalls: [{ name: 'host_status', args: {} }] },
+      { text: 'Load is low.' },
+    );
+    try {
+      const result = await chat('what is the load?', {
+        GEMINI_API_KEY: 'gem-test-key-123',
+        GOOGLE_GEMINI_BASE_URL: server.url,
+      });
+      expect(result.stdout).toContain('Load is low.');
+      expect(server.requests).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('falls back to the next provider when the first answers 500', async () => {
+    const anthropic = await startFakeAnthropicServer([
+      { error: { status: 500 } },
+      { error: { status: 500 } },
+    ]);
+    const openai = await startFakeOpenAIServer([{ text: 'Answered by the fallback.' }]);
+    try {
+      const result = await chat('hello?', {
+        ANTHROPIC_API_KEY: 'sk-ant-test-key-123',
+        ANTHROPIC_BASE_URL: anthropic.url,
+        OPENAI_API_KEY: 'sk-openai-test-123',
+        OPENAI_BASE_URL: openai.url,
+      });
+      expect(result.stdout).toContain('Answered by the fallback.');
+      expect(anthropic.requests.length).toBeGreaterThanOrEqual(1);
+      expect(openai.requests).toHaveLength(1);
+    } finally {
+      await anthropic.close();
+      await openai.close();
+    }
+  });
+});
