@@ -11,6 +11,7 @@ import {
   type StatusReport,
 } from '@opsagent/core';
 import { Command, CommanderError, Option } from 'commander';
+import { registerDigestCommand } from './digest-command.js';
 import { runDoctor } from './doctor.js';
 import { knownPlugins, loadAgent } from './load.js';
 import { presets } from './presets/index.js';
@@ -162,6 +163,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         `wrote ${target} (preset ${preset.name}). Check it with: opsagent doctor --config ${flags.output}`,
       );
     });
+
+  registerDigestCommand(program, io);
 
   const config = program.command('config').description('config file helpers');
   config

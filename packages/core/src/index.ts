@@ -1,6 +1,7 @@
 export * from './config/index.js';
 export * from './console/index.js';
 export * from './contracts/index.js';
+export * from './digest/index.js';
 export {
   type ErrorCategory,
   errorMessage,

@@ -1,0 +1,363 @@
+import { inferSeverity, type LogSeverity, severityRank, stripHeader } from './header.js';
+import { extractValues, maskMessage, tokenize, WILDCARD } from './mask.js';
+
+/** Options of {@link TemplateMiner}; the defaults are the one generic configuration. */
+export interface TemplateMinerOptions {
+  /** Most templates kept; the least recently seen are evicted beyond it. Default 2,000. */
+  maxTemplates?: number;
+  /**
+   * Least share of a template's constant tokens (those with no `<*>`) a line of the same length
+   * and first token must match to join it. Default 0.7.
+   */
+  similarity?: number;
+  /** Example lines kept per template. Default 3. */
+  maxExamples?: number;
+  /** Strip timestamps, levels, pids and components before mining. Default true. */
+  stripHeaders?: boolean;
+  /** Characters of a line that are mined; the rest is ignored. Default 4,096. */
+  maxLineLength?: number;
+  /** Width of one rate bucket for surges, in ms. Default 60,000. */
+  bucketMs?: number;
+  /** The time of a line when {@link TemplateMiner.add} is given none, in epoch ms. */
+  now?: () => number;
+}
+
+/** An example line of a template. */
+export interface LogTemplateExample {
+  /** The line as it came in (truncated to the mined length). */
+  line: string;
+  /** The values the template's `<*>` stand for in this line, in order. */
+  values: string[];
+}
+
+/** A snapshot of one mined template. */
+export interface LogTemplate {
+  /** Stable id within one miner, e.g. `T12`. */
+  id: string;
+  /** The template text, variables as `<*>`. */
+  template: string;
+  /** Lines that matched it. */
+  count: number;
+  /** When the first matching line was seen, epoch ms. */
+  firstSeen: number;
+  /** When the last matching line was seen, epoch ms. */
+  lastSeen: number;
+  /** The worst severity among its lines. */
+  severity: LogSeverity;
+  /** A few example lines with their variable values. */
+  examples: LogTemplateExample[];
+}
+
+/** A live handle on the template a line went to; its text may still generalise. */
+export interface TemplateRef {
+  readonly id: string;
+  /** The current template text. */
+  readonly template: string;
+  /** True once the template was evicted to respect the cap. */
+  readonly evicted: boolean;
+}
+
+/** Sizes of the miner's structures, all bounded by its options. */
+export interface TemplateMinerStats {
+  /** Lines added. */
+  lines: number;
+  /** Templates kept (at most `maxTemplates`). */
+  templates: number;
+  /** Templates evicted so far. */
+  evicted: number;
+  /** Entries of the exact-match cache (at most 4 x `maxTemplates`). */
+  cacheEntries: number;
+  /** Length/first-token buckets (at most `maxTemplates`). */
+  buckets: number;
+}
+
+const RING = 12;
+const MAX_SCAN = 64;
+
+class Cluster implements TemplateRef {
+  tokens: string[];
+  count = 0;
+  firstSeen: number;
+  lastSeen: number;
+  seq = 0;
+  severity: LogSeverity = 'debug';
+  examples: { line: string; tokens: string[] }[] = [];
+  evicted = false;
+  ring = new Uint32Array(RING);
+  epoch = 0;
+  private text: string | undefined;
+
+  constructor(
+    readonly id: string,
+    tokens: string[],
+    readonly bucketKey: string,
+    time: number,
+  ) {
+    this.tokens = tokens;
+    this.firstSeen = time;
+    this.lastSeen = time;
+  }
+
+  get template(): string {
+    if (this.text === undefined) this.text = this.tokens.join(' ');
+    return this.text;
+  }
+
+  changed(): void {
+    this.text = undefined;
+  }
+}
+
+/** A template's rate in the latest bucket against its baseline; see {@link TemplateMiner.surges}. */
+export interface TemplateSurge {
+  template: LogTemplate;
+  /** Lines in the latest bucket. */
+  recent: number;
+  /** Mean lines per bucket over the earlier buckets of the ring (0 for a new template). */
+  baseline: number;
+  /** `recent / max(baseline, 1 / buckets)`. */
+  ratio: number;
+  /** True when the template first appeared in the latest bucket. */
+  isNew: boolean;
+}
+
+/**
+ * A streaming log template miner: a Drain-like parse tree of fixed depth (line length, then the
+ * first token) whose leaves are templates; a line joins the most similar template of its leaf or
+ * starts a new one. Exact repeats of a masked line skip the tree through a bounded cache. Memory
+ * is bounded: beyond `maxTemplates`, the least recently seen tenth is evicted.
+ */
+export class TemplateMiner {
+  private readonly maxTemplates: number;
+  private readonly similarity: number;
+  private readonly maxExamples: number;
+  private readonly stripHeaders: boolean;
+  private readonly maxLineLength: number;
+  private readonly bucketMs: number;
+  private readonly now: () => number;
+  private readonly clusters = new Map<string, Cluster>();
+  private readonly buckets = new Map<string, Cluster[]>();
+  private readonly cache = new Map<string, Cluster>();
+  private nextId = 1;
+  private seq = 0;
+  private evictedCount = 0;
+
+  constructor(options: TemplateMinerOptions = {}) {
+    this.maxTemplates = Math.max(1, options.maxTemplates ?? 2000);
+    this.similarity = options.similarity ?? 0.7;
+    this.maxExamples = options.maxExamples ?? 3;
+    this.stripHeaders = options.stripHeaders ?? true;
+    this.maxLineLength = options.maxLineLength ?? 4096;
+    this.bucketMs = options.bucketMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Mines one line; returns the template it joined. `time` defaults to `now()`. */
+  add(rawLine: string, time: number = this.now()): TemplateRef {
+    const line =
+      rawLine.length > this.maxLineLength ? rawLine.slice(0, this.maxLineLength) : rawLine;
+    let content = line;
+    let severity: LogSeverity | undefined;
+    if (this.stripHeaders) {
+      const stripped = stripHeader(line);
+      content = stripped.content;
+      severity = stripped.severity;
+    }
+    const key = maskMessage(content);
+    let cluster = this.cache.get(key);
+    if (cluster === undefined || cluster.evicted) {
+      cluster = this.match(key === '' ? [] : key.split(' '), time);
+      if (this.cache.size >= this.maxTemplates * 4) this.cache.clear();
+      this.cache.set(key, cluster);
+    }
+    cluster.count++;
+    cluster.seq = ++this.seq;
+    if (time > cluster.lastSeen) cluster.lastSeen = time;
+    if (time < cluster.firstSeen) cluster.firstSeen = time;
+    const s = severity ?? (cluster.count <= 16 ? inferSeverity(content) : 'unknown');
+    if (severityRank(s) > severityRank(cluster.severity)) cluster.severity = s;
+    if (cluster.examples.length < this.maxExamples)
+      cluster.examples.push({ line, tokens: tokenize(content) });
+    this.countRate(cluster, time);
+    return cluster;
+  }
+
+  private countRate(cluster: Cluster, time: number): void {
+    const bucket = Math.floor(time / this.bucketMs);
+    if (cluster.count === 1) {
+      cluster.epoch = bucket;
+    } else if (bucket > cluster.epoch) {
+      const shift = Math.min(bucket - cluster.epoch, RING);
+      for (let j = 1; j <= shift; j++) cluster.ring[(cluster.epoch + j) % RING] = 0;
+      cluster.epoch = bucket;
+    } else if (cluster.epoch - bucket >= RING) {
+      return;
+    }
+    const slot = bucket % RING;
+    cluster.ring[slot] = (cluster.ring[slot] as number) + 1;
+  }
+
+  private match(masked: string[], time: number): Cluster {
+    const head = masked[0] ?? '';
+    const bucketKey = `${masked.length} ${isKeyWord(head) ? head : WILDCARD}`;
+    let bucket = this.buckets.get(bucketKey);
+    let best: Cluster | undefined;
+    let bestScore = -1;
+    let bestWild = -1;
+    if (bucket !== undefined) {
+      const stop = Math.max(0, bucket.length - MAX_SCAN);
+      for (let b = bucket.length - 1; b >= stop; b--) {
+        const candidate = bucket[b] as Cluster;
+        const t = candidate.tokens;
+        let constants = 0;
+        let same = 0;
+        let wild = 0;
+        for (let i = 0; i < t.length; i++) {
+          const tok = t[i] as string;
+          if (tok === WILDCARD) {
+            wild++;
+            continue;
+          }
+          // A partly masked token (`uid=<*>`) that differs counts against; one that agrees is
+          // no evidence for (its constant part is usually just a key name).
+          if (tok.includes(WILDCARD)) {
+            if (tok !== masked[i]) constants++;
+            continue;
+          }
+          constants++;
+          if (tok === masked[i]) same++;
+        }
+        const score = constants === 0 ? 1 : same / constants;
+        if (score > bestScore || (score === bestScore && wild > bestWild)) {
+          best = candidate;
+          bestScore = score;
+          bestWild = wild;
+        }
+      }
+    }
+    if (best !== undefined && bestScore >= this.similarity) {
+      const t = best.tokens;
+      let changed = false;
+      for (let i = 0; i < t.length; i++) {
+        if (t[i] !== masked[i] && t[i] !== WILDCARD) {
+          t[i] = WILDCARD;
+          changed = true;
+        }
+      }
+      if (changed) best.changed();
+      return best;
+    }
+    const cluster = new Cluster(`T${this.nextId++}`, masked.slice(), bucketKey, time);
+    cluster.seq = this.seq + 1; // the newest: never the one evicted below
+    if (bucket === undefined) {
+      bucket = [];
+      this.buckets.set(bucketKey, bucket);
+    }
+    bucket.push(cluster);
+    this.clusters.set(cluster.id, cluster);
+    if (this.clusters.size > this.maxTemplates) this.evict();
+    return cluster;
+  }
+
+  /** Drops the least recently seen tenth of the templates. */
+  private evict(): void {
+    const all = [...this.clusters.values()].sort((a, b) => a.seq - b.seq);
+    const drop = Math.max(1, Math.ceil(this.maxTemplates / 10));
+    const touched = new Set<string>();
+    for (let i = 0; i < drop && i < all.length; i++) {
+      const cluster = all[i] as Cluster;
+      cluster.evicted = true;
+      this.clusters.delete(cluster.id);
+      touched.add(cluster.bucketKey);
+      this.evictedCount++;
+    }
+    for (const key of touched) {
+      const kept = (this.buckets.get(key) ?? []).filter((c) => !c.evicted);
+      if (kept.length === 0) this.buckets.delete(key);
+      else this.buckets.set(key, kept);
+    }
+    for (const [key, cluster] of this.cache) if (cluster.evicted) this.cache.delete(key);
+  }
+
+  /** Snapshots of the kept templates, most frequent first. */
+  templates(): LogTemplate[] {
+    return [...this.clusters.values()].map(snapshot).sort((a, b) => b.count - a.count);
+  }
+
+  /** Lines added so far. */
+  get lines(): number {
+    return this.seq;
+  }
+
+  /** Sizes of the internal structures (for tests and monitoring). */
+  stats(): TemplateMinerStats {
+    return {
+      lines: this.seq,
+      templates: this.clusters.size,
+      evicted: this.evictedCount,
+      cacheEntries: this.cache.size,
+      buckets: this.buckets.size,
+    };
+  }
+
+  /**
+   * Templates whose rate in the latest bucket (of `bucketMs`, the one holding `now`) is at least
+   * `factor` times their mean rate over the previous buckets of the ring (up to 11), with at least
+   * `minCount` lines in the latest bucket; new templates count against a baseline of zero.
+   */
+  surges(options: { now?: number; factor?: number; minCount?: number } = {}): TemplateSurge[] {
+    const now = options.now ?? this.now();
+    const factor = options.factor ?? 3;
+    const minCount = options.minCount ?? 5;
+    const current = Math.floor(now / this.bucketMs);
+    const out: TemplateSurge[] = [];
+    for (const cluster of this.clusters.values()) {
+      if (current - cluster.epoch >= 1) continue;
+      const recent = cluster.epoch === current ? (cluster.ring[current % RING] as number) : 0;
+      if (recent < minCount) continue;
+      const firstBucket = Math.floor(cluster.firstSeen / this.bucketMs);
+      const span = Math.min(RING - 1, current - firstBucket);
+      let earlier = 0;
+      for (let j = 1; j <= span; j++) earlier += cluster.ring[(current - j + RING * 2) % RING] ?? 0;
+      const baseline = span > 0 ? earlier / span : 0;
+      const ratio = recent / Math.max(baseline, 1 / (RING - 1));
+      if (ratio >= factor)
+        out.push({ template: snapshot(cluster), recent, baseline, ratio, isNew: span === 0 });
+    }
+    return out.sort((a, b) => b.ratio - a.ratio);
+  }
+}
+
+/**
+ * True when a first token may key the parse tree: no variable and no inner dot. Dotted names
+ * (`com.apple.cache.daily:`) vary too often to split templates on.
+ */
+function isKeyWord(token: string): boolean {
+  if (token.includes(WILDCARD)) return false;
+  const dot = token.indexOf('.');
+  return dot < 0 || dot === token.length - 1;
+}
+
+function snapshot(cluster: Cluster): LogTemplate {
+  return {
+    id: cluster.id,
+    template: cluster.template,
+    count: cluster.count,
+    firstSeen: cluster.firstSeen,
+    lastSeen: cluster.lastSeen,
+    severity: cluster.severity,
+    examples: cluster.examples.map((e) => ({
+      line: e.line,
+      values: values(cluster.tokens, e.tokens),
+    })),
+  };
+}
+
+function values(template: readonly string[], tokens: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i] as string;
+    if (t.includes(WILDCARD)) out.push(...extractValues(t, tokens[i] ?? ''));
+  }
+  return out;
+}

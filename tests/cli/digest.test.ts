@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'opsagent-digest-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function opsagent(args: string[], input = '') {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    input,
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: dir },
+    timeout: 30_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const LOG = [
+  'Jun 14 15:16:01 combo sshd[19939]: Invalid user bob from 218.188.2.4',
+  '2026-01-01 10:00:00,123 ERROR [main] db.Pool: Connection refused to 10.0.0.1:5432',
+  'Jun 14 15:16:02 combo sshd[19940]: Invalid user alice from 218.188.2.5',
+  '2026-01-01 10:00:01,456 ERROR [main] db.Pool: Connection refused to 10.0.0.2:5432',
+].join('\n');
+
+describe('opsagent digest', () => {
+  it('prints one JSON object per input line, in order, with --per-line', () => {
+    const { code, stdout, stderr } = opsagent(['digest', '--per-line'], `${LOG}\n`);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      { line: 1, template: 'Invalid user <*> from <*>' },
+      { line: 2, template: 'Connection refused to <*>' },
+      { line: 3, template: 'Invalid user <*> from <*>' },
+      { line: 4, template: 'Connection refused to <*>' },
+    ]);
+  });
+
+  it('keeps headers as words of the message with --content-only', () => {
+    const { stdout } = opsagent(['digest', '--per-line', '--content-only', '-'], 'a b 1\na b 2\n');
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).template),
+    ).toEqual(['a b <*>', 'a b <*>']);
+  });
+
+  it('summarises a file, errors first', () => {
+    const file = join(dir, 'app.log');
+    writeFileSync(file, `${LOG}\n`);
+    const { code, stdout } = opsagent(['digest', file, '--budget', '500']);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/4 lines in 2 templates/);
+    expect(lines[1]).toMatch(/^ERROR 2x Connection refused to <\*>/);
+  });
+
+  it('names a file it cannot read', () => {
+    const { code, stderr } = opsagent(['digest', join(dir, 'missing.log')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('missing.log');
+  });
+});
