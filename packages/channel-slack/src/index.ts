@@ -1,0 +1,2 @@
+// @opsagent/channel-slack: see README.md. The implementation lands with its issue.
+export {};

@@ -1,0 +1,2 @@
+// @opsagent/source-aws: see README.md. The implementation lands with its issue.
+export {};
