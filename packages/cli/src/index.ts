@@ -6,6 +6,8 @@ export {
   type LoadOptions,
   loadAgent,
   loadConfig,
+  loadModules,
 } from './load.js';
 export { type CliIo, renderStatus, runCli } from './main.js';
+export { importPluginModules } from './modules.js';
 export { consolePlugin, localPreset, type Preset, presets, type RunMode } from './presets/index.js';
