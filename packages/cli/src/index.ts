@@ -1,3 +1,4 @@
+export { renderConfigReference } from './config-reference.js';
 export { type DoctorOptions, runDoctor } from './doctor.js';
 export {
   createStore,

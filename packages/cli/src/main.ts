@@ -13,6 +13,7 @@ import {
   type StatusReport,
 } from '@opsagent/core';
 import { Command, CommanderError, Option } from 'commander';
+import { renderConfigReference } from './config-reference.js';
 import { registerDigestCommand } from './digest-command.js';
 import { runDoctor } from './doctor.js';
 import { knownPlugins, loadAgent } from './load.js';
@@ -203,6 +204,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description('print the JSON Schema of opsagent.yaml (for editors)')
     .action(() => {
       out(JSON.stringify(configJsonSchema(knownPlugins), null, 2));
+    });
+  config
+    .command('reference')
+    .description('print the reference of every opsagent.yaml key as Markdown')
+    .action(() => {
+      io.stdout.write(renderConfigReference(configJsonSchema(knownPlugins)));
     });
 
   try {
