@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  bedrockModelIdOf,
   createGeminiServer,
   startFakeAnthropicServer,
+  startFakeBedrockServer,
   startFakeOpenAIServer,
 } from '@opsagent/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -99,6 +101,33 @@ describe('opsagent chat with a model provider from the environment', () => {
       });
       expect(result.stdout).toContain('Load is low.');
       expect(server.requests).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers through Bedrock with AWS credentials and OPSAGENT_MODEL=bedrock:...', async () => {
+    const server = await startFakeBedrockServer([
+      { toolUses: [{ name: 'host_status', input: {} }] },
+      { text: 'Bedrock says: mostly idle.' },
+    ]);
+    try {
+      const result = await chat('how busy is this machine?', {
+        AWS_ACCESS_KEY_ID: 'AKIDCLITEST',
+        AWS_SECRET_ACCESS_KEY: 'cli-secret-access-key-123',
+        AWS_REGION: 'eu-central-1',
+        AWS_ENDPOINT_URL_BEDROCK_RUNTIME: server.url,
+        OPSAGENT_MODEL: 'bedrock:eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      });
+      expect(result.stdout).toContain('Bedrock says: mostly idle.');
+      expect(server.requests).toHaveLength(2);
+      expect(bedrockModelIdOf(server.requests[0]!)).toBe(
+        'eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      );
+      expect(server.requests[0]!.headers.authorization).toContain('/eu-central-1/bedrock/');
+      expect(JSON.stringify(server.requests[1]!.body)).toContain('toolResult');
+      const log = readFileSync(join(dir, 'data', 'llm.jsonl'), 'utf8');
+      expect(log).not.toContain('cli-secret-access-key-123');
     } finally {
       await server.close();
     }

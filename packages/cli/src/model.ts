@@ -1,6 +1,7 @@
 import type { LanguageModel, Logger, ModelTask, SecretRedactor } from '@opsagent/core';
 import {
   createAnthropicModel,
+  createBedrockModel,
   createGoogleModel,
   createInteractionLog,
   createOpenAIModel,
@@ -16,6 +17,10 @@ export function configuredProviders(env: NodeJS.ProcessEnv): string[] {
   if (env.ANTHROPIC_API_KEY) providers.push('anthropic');
   if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) providers.push('openai');
   if (env.GEMINI_API_KEY || env.GOOGLE_API_KEY) providers.push('google');
+  // AWS credentials are common for other reasons: Bedrock only when asked for.
+  if (env.OPSAGENT_MODEL?.trim().startsWith('bedrock:') || env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME) {
+    providers.push('bedrock');
+  }
   return providers;
 }
 
@@ -46,6 +51,9 @@ export function createModelFromEnv(options: {
   }
   if (providers.includes('google')) {
     factories.google = (model) => createGoogleModel({ model, env });
+  }
+  if (providers.includes('bedrock')) {
+    factories.bedrock = (model) => createBedrockModel({ model, env, logger: log('bedrock') });
   }
   const preferred = env.OPSAGENT_MODEL?.trim();
   const routes = mergeRoutes(

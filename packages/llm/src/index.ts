@@ -27,6 +27,13 @@ export {
   anthropicSupportsThinking,
   createAnthropicModel,
 } from './providers/anthropic.js';
+export {
+  type BedrockCredentials,
+  type BedrockModelOptions,
+  bedrockSettings,
+  createBedrockModel,
+  toBedrockError,
+} from './providers/bedrock.js';
 export { createGoogleModel, type GoogleModelOptions } from './providers/google.js';
 export {
   createOpenAIModel,
