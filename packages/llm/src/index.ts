@@ -13,6 +13,26 @@ export {
   type ResolvedModel,
 } from './catalog/index.js';
 export {
+  configSecrets,
+  createLlm,
+  envProviderTypes,
+  type Llm,
+  type LlmConfig,
+  type LlmOptions,
+  llmConfigSchema,
+  llmPlugin,
+  PROVIDER_TYPES,
+  type ProviderConfig,
+  type ProviderType,
+  parseSize,
+  providerCheck,
+  providerConfigSchema,
+  providerFactory,
+  providerTypeOf,
+  type ResolvedProvider,
+  resolveProviders,
+} from './config/index.js';
+export {
   isLlmErrorCode,
   LLM_ALL_FAILED,
   LLM_BUDGET_EXCEEDED,
@@ -62,6 +82,7 @@ export {
   routesSchema,
   type Sleep,
 } from './routing/index.js';
+export { createCostCommand, formatUsd } from './usage/cost-command.js';
 export {
   type BudgetBehaviour,
   type BudgetBreach,

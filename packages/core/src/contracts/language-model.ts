@@ -39,6 +39,14 @@ export type ModelMessage =
   | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
   | { role: 'tool'; results: ToolCallResult[] };
 
+/** What a request's usage and cost are counted towards (for metering; models ignore it). */
+export interface UsageAttribution {
+  /** Conversation key, e.g. `console|local|`. */
+  conversation?: string;
+  /** Incident id, for the monitor's triage. */
+  incident?: string;
+}
+
 /** One request to a model. */
 export interface ModelRequest {
   /** The task, for routing and for models that think harder on diagnosis. */
@@ -53,6 +61,8 @@ export interface ModelRequest {
   maxOutputTokens?: number;
   /** Aborts the request. */
   signal?: AbortSignal;
+  /** What the usage counts towards; set by the runtime, read by meters, ignored by providers. */
+  attribution?: UsageAttribution;
 }
 
 /** Tokens used by one request. */

@@ -5,6 +5,7 @@ import type {
   ToolCall,
   ToolCallResult,
   ToolDefinition,
+  UsageAttribution,
 } from '../contracts/language-model.js';
 import type { Logger } from '../contracts/logger.js';
 import type { Principal } from '../contracts/roles.js';
@@ -36,6 +37,8 @@ export interface TurnInput {
   logger: Logger;
   redactor: SecretRedactor;
   signal: AbortSignal;
+  /** What the model calls' usage counts towards (the conversation). */
+  attribution?: UsageAttribution;
   /** Called before a round of tool calls runs, for progress display. */
   onToolCalls?(calls: ToolCall[]): Promise<void>;
   /** Called after each tool call, for the audit log. */
@@ -127,6 +130,7 @@ export async function runTurn(input: TurnInput): Promise<TurnOutput> {
       messages,
       tools: last ? [] : definitions,
       signal: input.signal,
+      ...(input.attribution ? { attribution: input.attribution } : {}),
     });
     usage.inputTokens += response.usage.inputTokens;
     usage.outputTokens += response.usage.outputTokens;

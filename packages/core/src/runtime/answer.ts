@@ -121,6 +121,7 @@ export function createAnswerer(deps: AnswerDeps) {
         logger: logger.child({ conversation: key }),
         redactor,
         signal: deps.signal,
+        attribution: { conversation: key },
         onToolCalls: async (calls) => {
           if (!channel.showsProgress) return;
           const note = textMessage(`Running ${calls.map((c) => c.name).join(', ')}…`, 'progress');

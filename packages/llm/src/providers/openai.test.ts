@@ -255,6 +255,8 @@ describe('createOpenAIModel', () => {
       thrown = error;
     }
     expect(isOpsAgentError(thrown, 'SECRET_MISSING')).toBe(true);
-    expect((thrown as Error).message).toMatch(/OPENAI_API_KEY.*llm\.openai\.apiKey/);
+    expect((thrown as Error).message).toMatch(
+      /OPENAI_API_KEY.*plugins\.llm\.providers\.openai\.apiKey/,
+    );
   });
 });

@@ -42,7 +42,7 @@ export interface OpenAIModelOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Receives SDK warnings (never stdout); default: SDK logging off. */
   logger?: Logger;
-  /** Config path named in the missing-key error; default `llm.openai.apiKey`. */
+  /** Config path named in the missing-key error; default `plugins.llm.providers.openai.apiKey`. */
   configPath?: string;
 }
 
@@ -192,7 +192,7 @@ export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
   const secret = {
     value: options.apiKey,
     env: ['OPENAI_API_KEY'],
-    configPath: options.configPath ?? 'llm.openai.apiKey',
+    configPath: options.configPath ?? 'plugins.llm.providers.openai.apiKey',
     description: 'OpenAI API key',
   };
   const apiKey =

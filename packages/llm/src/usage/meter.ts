@@ -208,8 +208,21 @@ export class UsageMeter {
   wrap(model: LanguageModel, keys: UsageKeys = {}): LanguageModel {
     return {
       name: model.name,
-      generate: (request) => this.generate(model, request, keys),
+      generate: (request) =>
+        this.generate(model, request, { ...keys, ...definedKeys(request.attribution) }),
     };
+  }
+
+  /** Incidents with recorded usage, most expensive first. */
+  incidents(): Array<{ id: string } & UsageTotals> {
+    return [...this.byIncident.entries()]
+      .map(([id, totals]) => ({ id, ...totals }))
+      .sort((a, b) => b.costUsd - a.costUsd);
+  }
+
+  /** The budgets in force. */
+  limits(): Readonly<Budgets> {
+    return { ...this.budgets };
   }
 
   private async generate(
@@ -231,7 +244,7 @@ export class UsageMeter {
       target = this.downgradeTo;
     }
     const started = this.clock.now().getTime();
-    const { signal: _signal, ...logged } = request;
+    const { signal: _signal, attribution: _attribution, ...logged } = request;
     try {
       const response = await target.generate(request);
       const latencyMs = this.clock.now().getTime() - started;
@@ -275,6 +288,13 @@ export class UsageMeter {
   private today(): string {
     return this.clock.now().toISOString().slice(0, 10);
   }
+}
+
+function definedKeys(attribution: UsageKeys | undefined): UsageKeys {
+  const out: UsageKeys = {};
+  if (attribution?.conversation !== undefined) out.conversation = attribution.conversation;
+  if (attribution?.incident !== undefined) out.incident = attribution.incident;
+  return out;
 }
 
 function totalsFor(map: Map<string, UsageTotals>, key: string): UsageTotals {

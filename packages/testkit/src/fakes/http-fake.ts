@@ -97,6 +97,8 @@ export async function startHttpFake<Step>(options: {
   basePath: string;
   protocol?: 'http1' | 'h2c';
   accepts(request: RecordedRequest): boolean;
+  /** Answers fixed routes (e.g. a models list) without consuming a step; undefined: not one. */
+  fixed?(request: RecordedRequest): FakeHttpReply | undefined;
   handle: StepHandler<Step>;
 }): Promise<HttpFake<Step>> {
   const queue = [...(options.steps ?? [])];
@@ -118,6 +120,11 @@ export async function startHttpFake<Step>(options: {
         body: await readBody(req),
       };
       requests.push(request);
+      const fixed = options.fixed?.(request);
+      if (fixed) {
+        respond(res, fixed);
+        return;
+      }
       if (!options.accepts(request)) {
         respond(
           res,
