@@ -57,7 +57,6 @@ export {
 export { createGoogleModel, type GoogleModelOptions } from './providers/google.js';
 export {
   createOpenAIModel,
-  INVALID_JSON_KEY,
   type OpenAIModelOptions,
   parseToolArguments,
 } from './providers/openai.js';

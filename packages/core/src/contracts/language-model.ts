@@ -19,6 +19,11 @@ export interface ToolCall {
   name: string;
   /** Arguments as the model produced them; validated by the runtime before use. */
   input: unknown;
+  /**
+   * Set by a provider when the arguments could not be read (malformed JSON, not an object): the
+   * runtime then answers the call with an error result the model can correct, and never runs it.
+   */
+  inputError?: string;
 }
 
 /** The result of one tool call, sent back to the model. */

@@ -63,22 +63,35 @@ export function capOutput(output: string, limit: number): string {
   return `${output.slice(0, limit)}\n[output truncated: ${output.length - limit} more characters]`;
 }
 
-async function runToolCall(call: ToolCall, input: TurnInput): Promise<ToolCallResult> {
+/** A tool call's result, and whether it failed because of its input (the model's to correct). */
+interface CallOutcome {
+  result: ToolCallResult;
+  badInput: boolean;
+}
+
+async function runToolCall(call: ToolCall, input: TurnInput): Promise<CallOutcome> {
   const base = { callId: call.id, name: call.name };
+  const bad = (output: string): CallOutcome => ({
+    result: { ...base, isError: true, output },
+    badInput: true,
+  });
   const tool = input.tools.get(call.name);
   if (!tool) {
-    return {
-      ...base,
-      isError: true,
-      output: `unknown tool "${call.name}"; available: ${[...input.tools.keys()].join(', ')}`,
-    };
+    return bad(`unknown tool "${call.name}"; available: ${[...input.tools.keys()].join(', ')}`);
+  }
+  if (call.inputError !== undefined) {
+    return bad(
+      `the arguments for ${tool.name} could not be read (${call.inputError}); call ${tool.name} again with a JSON object that matches its input schema`,
+    );
   }
   const parsed = tool.input.safeParse(call.input ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues
       .map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`)
       .join('; ');
-    return { ...base, isError: true, output: `invalid input for ${tool.name}: ${issues}` };
+    return bad(
+      `invalid input for ${tool.name}: ${issues}; call ${tool.name} again with corrected arguments`,
+    );
   }
   const timeoutMs = tool.timeoutMs ?? input.options.toolTimeoutMs;
   const logger = input.logger.child({ tool: tool.name });
@@ -92,16 +105,22 @@ async function runToolCall(call: ToolCall, input: TurnInput): Promise<ToolCallRe
     const { output, isError } =
       typeof result === 'string' ? { output: result, isError: false } : result;
     return {
-      ...base,
-      isError: isError ?? false,
-      output: capOutput(input.redactor.redact(output), input.options.toolOutputLimit),
+      result: {
+        ...base,
+        isError: isError ?? false,
+        output: capOutput(input.redactor.redact(output), input.options.toolOutputLimit),
+      },
+      badInput: false,
     };
   } catch (error) {
     logger.warn({ err: error }, 'tool failed');
     return {
-      ...base,
-      isError: true,
-      output: input.redactor.redact(`${tool.name} failed: ${errorMessage(error)}`),
+      result: {
+        ...base,
+        isError: true,
+        output: input.redactor.redact(`${tool.name} failed: ${errorMessage(error)}`),
+      },
+      badInput: false,
     };
   }
 }
@@ -120,12 +139,19 @@ export async function runTurn(input: TurnInput): Promise<TurnOutput> {
     messages.push(message);
     added.push(message);
   };
+  const maxBadInputs = input.options.maxToolInputErrors ?? 3;
+  let badInputs = 0;
   for (let round = 1; round <= input.options.maxRounds + 1; round++) {
-    const last = round > input.options.maxRounds;
+    const tooManyBad = badInputs >= maxBadInputs;
+    const last = round > input.options.maxRounds || tooManyBad;
     const response = await input.model.generate({
       task: 'chat',
       system: last
-        ? `${input.system}\n\nYou have used all tool rounds for this question. Answer now with what you know, and say what you could not check.`
+        ? `${input.system}\n\n${
+            tooManyBad
+              ? `Your tool calls had unusable arguments ${badInputs} times, so no more tools can be called for this question.`
+              : 'You have used all tool rounds for this question.'
+          } Answer now with what you know, and say what you could not check.`
         : input.system,
       messages,
       tools: last ? [] : definitions,
@@ -152,11 +178,15 @@ export async function runTurn(input: TurnInput): Promise<TurnOutput> {
     const results = await Promise.all(
       calls.map(async (call) => {
         const started = performance.now();
-        const result = await runToolCall(call, input);
+        const { result, badInput } = await runToolCall(call, input);
+        if (badInput) badInputs++;
         await input.onToolResult?.(call, result, performance.now() - started);
         return result;
       }),
     );
+    if (badInputs > 0) {
+      input.logger.debug({ badInputs, max: maxBadInputs }, 'tool calls with unusable arguments');
+    }
     push({ role: 'tool', results });
   }
   // Unreachable: the last round is called without tools and returns above.
