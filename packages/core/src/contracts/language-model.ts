@@ -101,6 +101,11 @@ export interface ModelResponse {
 export interface LanguageModel {
   /** Name for logs and `doctor`, e.g. `anthropic:claude-sonnet-4-5`. */
   readonly name: string;
+  /**
+   * Context window in tokens, when known (a router gives the smallest of the models it may use).
+   * The agent loop fits history and tool outputs into it; optional, so any model still fits.
+   */
+  readonly contextWindow?: number;
   /** Sends one request. Rejects on failure (with an OpsAgentError where possible). */
   generate(request: ModelRequest): Promise<ModelResponse>;
 }

@@ -13,6 +13,7 @@ import type { Tool } from '../contracts/tool.js';
 import { errorMessage } from '../errors.js';
 import type { SecretRedactor } from '../logging/redact.js';
 import { withTimeout } from '../util/timeout.js';
+import { fitToContext } from './context-budget.js';
 import type { AgentLoopOptions } from './options.js';
 
 /** The JSON Schema the model sees for a tool's zod input. */
@@ -56,6 +57,11 @@ export interface TurnOutput {
   /** Tokens used across all rounds. */
   usage: { inputTokens: number; outputTokens: number };
 }
+
+/** Context window assumed for a model that states none. */
+export const DEFAULT_CONTEXT_WINDOW = 128_000;
+/** Tokens kept free for the answer when fitting the context. */
+const OUTPUT_RESERVE = 4096;
 
 /** Caps tool output for the model, saying how much was cut. */
 export function capOutput(output: string, limit: number): string {
@@ -140,21 +146,43 @@ export async function runTurn(input: TurnInput): Promise<TurnOutput> {
     added.push(message);
   };
   const maxBadInputs = input.options.maxToolInputErrors ?? 3;
+  const contextWindow =
+    input.model.contextWindow ?? input.options.contextWindowTokens ?? DEFAULT_CONTEXT_WINDOW;
   let badInputs = 0;
   for (let round = 1; round <= input.options.maxRounds + 1; round++) {
     const tooManyBad = badInputs >= maxBadInputs;
     const last = round > input.options.maxRounds || tooManyBad;
+    const system = last
+      ? `${input.system}\n\n${
+          tooManyBad
+            ? `Your tool calls had unusable arguments ${badInputs} times, so no more tools can be called for this question.`
+            : 'You have used all tool rounds for this question.'
+        } Answer now with what you know, and say what you could not check.`
+      : input.system;
+    const tools = last ? [] : definitions;
+    const fitted = fitToContext(messages, {
+      contextWindow,
+      reserveOutputTokens: Math.min(OUTPUT_RESERVE, Math.floor(contextWindow / 4)),
+      system,
+      tools,
+    });
+    if (fitted.shrunkOutputs > 0 || fitted.droppedMessages > 0) {
+      input.logger.info(
+        {
+          contextWindow,
+          shrunkOutputs: fitted.shrunkOutputs,
+          droppedMessages: fitted.droppedMessages,
+          estimatedTokens: fitted.estimatedTokens,
+          overBudget: fitted.overBudget,
+        },
+        'context cut to fit the model (markers show where)',
+      );
+    }
     const response = await input.model.generate({
       task: 'chat',
-      system: last
-        ? `${input.system}\n\n${
-            tooManyBad
-              ? `Your tool calls had unusable arguments ${badInputs} times, so no more tools can be called for this question.`
-              : 'You have used all tool rounds for this question.'
-          } Answer now with what you know, and say what you could not check.`
-        : input.system,
-      messages,
-      tools: last ? [] : definitions,
+      system,
+      messages: fitted.messages,
+      tools,
       signal: input.signal,
       ...(input.attribution ? { attribution: input.attribution } : {}),
     });

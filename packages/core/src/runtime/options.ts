@@ -40,6 +40,11 @@ export interface AgentLoopOptions {
    * the model as an error result it can correct.
    */
   maxToolInputErrors?: number;
+  /**
+   * Context window in tokens assumed for a model that does not state one
+   * (`LanguageModel.contextWindow`); default 128 000.
+   */
+  contextWindowTokens?: number;
   /** Extra instructions appended to the built-in system prompt. */
   instructions?: string;
 }

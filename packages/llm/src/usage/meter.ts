@@ -208,6 +208,7 @@ export class UsageMeter {
   wrap(model: LanguageModel, keys: UsageKeys = {}): LanguageModel {
     return {
       name: model.name,
+      ...(model.contextWindow !== undefined ? { contextWindow: model.contextWindow } : {}),
       generate: (request) =>
         this.generate(model, request, { ...keys, ...definedKeys(request.attribution) }),
     };
