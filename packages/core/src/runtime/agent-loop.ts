@@ -16,8 +16,20 @@ import { withTimeout } from '../util/timeout.js';
 import { fitToContext } from './context-budget.js';
 import type { AgentLoopOptions } from './options.js';
 
-/** The JSON Schema the model sees for a tool's zod input. */
+const definitions = new WeakMap<object, ToolDefinition>();
+
+/** The JSON Schema the model sees for a tool's zod input (converted once per tool object). */
 export function toolDefinition(tool: Pick<Tool, 'name' | 'description' | 'input'>): ToolDefinition {
+  const cached = definitions.get(tool);
+  if (cached && cached.name === tool.name && cached.description === tool.description) {
+    return cached;
+  }
+  const definition = convertTool(tool);
+  definitions.set(tool, definition);
+  return definition;
+}
+
+function convertTool(tool: Pick<Tool, 'name' | 'description' | 'input'>): ToolDefinition {
   const schema = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as Record<
     string,
     unknown
