@@ -89,6 +89,8 @@ export {
   createInteractionLog,
   type InteractionLog,
   type InteractionLogOptions,
+  type LoggedCall,
+  readLoggedCalls,
   type UsageKeys,
   UsageMeter,
   type UsageMeterOptions,

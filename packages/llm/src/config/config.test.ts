@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -277,6 +277,40 @@ describe('createLlm', () => {
       await llm.model!.generate(ask());
       expect((await llm.model!.generate(ask())).text).toBe('haiku now');
       expect((anthropic.requests[1]!.body as { model: string }).model).toBe('claude-haiku-4-5');
+    } finally {
+      await anthropic.close();
+    }
+  });
+
+  it("restores today's usage from the interaction log, so the daily budget survives a restart", async () => {
+    const anthropic = await startFakeAnthropicServer([
+      { text: 'first', usage: { input_tokens: 300_000, output_tokens: 0 } },
+      { text: 'never' },
+    ]);
+    try {
+      const clock = createManualClock(new Date());
+      const options = {
+        config: parse({
+          providers: { anthropic: { apiKey: 'k', baseURL: anthropic.url } },
+          budgets: { perDayUsd: 0.5 },
+        }),
+        env: {},
+        dataDir: join(dir, 'restart'),
+        clock,
+      };
+      const before = createLlm(options);
+      await before.model!.generate(ask({ attribution: { conversation: 'console|local|' } }));
+      // A torn line (crash mid-write) and a failed call are skipped.
+      writeFileSync(join(dir, 'restart', 'llm.jsonl'), '{"at":"torn', { flag: 'a' });
+      const after = createLlm(options);
+      expect(after.meter.day()).toMatchObject({ calls: 1, inputTokens: 300_000, costUsd: 0.9 });
+      expect(after.meter.conversation('console|local|').calls).toBe(1);
+      const error = await after.model!.generate(ask()).catch((e: unknown) => e);
+      expect(isOpsAgentError(error, 'LLM_BUDGET_EXCEEDED')).toBe(true);
+      expect(anthropic.requests).toHaveLength(1);
+      // Tomorrow starts from zero.
+      clock.advance(24 * 3_600_000);
+      expect(createLlm(options).meter.day().calls).toBe(0);
     } finally {
       await anthropic.close();
     }

@@ -13,7 +13,11 @@ import { ModelCatalog } from '../catalog/catalog.js';
 import { createRouter, type Router, type Sleep } from '../routing/router.js';
 import { mergeRoutes } from '../routing/routes.js';
 import { createCostCommand } from '../usage/cost-command.js';
-import { createInteractionLog, type InteractionLog } from '../usage/interaction-log.js';
+import {
+  createInteractionLog,
+  type InteractionLog,
+  readLoggedCalls,
+} from '../usage/interaction-log.js';
 import { UsageMeter } from '../usage/meter.js';
 import { providerCheck } from './doctor.js';
 import { providerFactory, type ResolvedProvider, resolveProviders } from './providers.js';
@@ -123,6 +127,14 @@ export function createLlm(options: LlmOptions): Llm {
     },
     ...(router && onExceeded === 'downgrade' ? { downgradeTo: router.tier('fast') } : {}),
   });
+  if (config.interactionLog.enabled) {
+    // Today's calls from before a restart still count towards today's sums and budget.
+    const today = (options.clock?.now() ?? new Date()).toISOString().slice(0, 10);
+    const restored = meter.restore(
+      readLoggedCalls({ dir: options.dataDir, keep: config.interactionLog.keep }, today),
+    );
+    if (restored > 0) logger.debug({ restored, day: today }, "today's model usage restored");
+  }
   return {
     providers,
     router,

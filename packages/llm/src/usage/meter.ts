@@ -161,6 +161,41 @@ export class UsageMeter {
     return record;
   }
 
+  /**
+   * Adds calls made before this meter existed (today's, read back from the interaction log at
+   * start), with the cost they were logged at; nothing is written to the log.
+   */
+  restore(
+    calls: Iterable<
+      {
+        at: Date;
+        model: string;
+        task: ModelTask;
+        usage: TokenUsage;
+        latencyMs: number;
+        costUsd: number;
+      } & UsageKeys
+    >,
+  ): number {
+    let count = 0;
+    for (const call of calls) {
+      const record: UsageRecord = {
+        ...call,
+        day: call.at.toISOString().slice(0, 10),
+        priced: this.catalog.get(call.model) !== undefined,
+      };
+      add(this.all, record);
+      add(totalsFor(this.byDay, record.day), record);
+      if (record.conversation !== undefined)
+        add(totalsFor(this.byConversation, record.conversation), record);
+      if (record.incident !== undefined) add(totalsFor(this.byIncident, record.incident), record);
+      this.recent.push(record);
+      if (this.recent.length > this.maxRecords) this.recent.shift();
+      count++;
+    }
+    return count;
+  }
+
   /** Totals of one conversation. */
   conversation(id: string): UsageTotals {
     return { ...(this.byConversation.get(id) ?? emptyTotals()) };
