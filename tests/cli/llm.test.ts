@@ -181,6 +181,7 @@ describe('opsagent with a plugins.llm section in opsagent.yaml', () => {
           'providers:',
           '  ollama:',
           '    type: openai',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: YAML interpolated by opsagent
           '    baseURL: ${LOCAL_LLM_URL}',
           'catalog:',
           '  - id: llama3.1',

@@ -69,6 +69,7 @@ export const providerConfigSchema = z
     enabled: z.boolean().default(true).describe('False keeps the entry but does not use it.'),
     apiKey: text
       .optional()
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a config-file reference, shown as is
       .describe('API key, usually `${ANTHROPIC_API_KEY}`; else the SDK env var. Not for bedrock.'),
     baseURL: url
       .optional()
