@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { errorMessage, resolveListen, silentLogger, withTimeout } from '@opsagent/core';
 import { createStore, loadAgent, loadConfig } from './load.js';
-import { configuredProviders } from './model.js';
+import { providersOf } from './model.js';
 import { resolveApiTokens } from './serve-api.js';
 
 type Mark = 'ok' | 'warn' | 'fail';
@@ -63,13 +63,14 @@ export async function runDoctor(options: DoctorOptions): Promise<boolean> {
     await store.close().catch(() => undefined);
   }
 
-  const providers = configuredProviders(options.env);
+  const providers = providersOf(loaded.config, options.env);
+  const first = options.env.OPSAGENT_MODEL?.trim() || undefined;
   line(
     providers.length > 0 ? 'ok' : 'warn',
     'model',
     providers.length > 0
-      ? `providers from the environment: ${providers.join(', ')}${options.env.OPSAGENT_MODEL ? ` (first choice ${options.env.OPSAGENT_MODEL})` : ''}`
-      : 'none configured: commands work, questions need ANTHROPIC_API_KEY, OPENAI_API_KEY (or OPENAI_BASE_URL) or GEMINI_API_KEY',
+      ? `providers: ${providers.map((p) => `${p.name} (${p.source === 'env' ? 'environment' : 'config'})`).join(', ')}${first ? ` (first choice ${first})` : ''}; one "llm" line each below`
+      : 'none configured: commands work, questions need ANTHROPIC_API_KEY, OPENAI_API_KEY (or OPENAI_BASE_URL), GEMINI_API_KEY, OPSAGENT_MODEL=bedrock:... or plugins.llm.providers',
   );
 
   try {

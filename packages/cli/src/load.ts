@@ -19,13 +19,14 @@ import {
   type Store,
   toRuntimeOptions,
 } from '@opsagent/core';
+import { configSecrets } from '@opsagent/llm';
 import { localHostPlugin } from '@opsagent/source-homelab';
-import { createModelFromEnv } from './model.js';
+import { llmPlugin, llmSection } from './model.js';
 import { importPluginModules } from './modules.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
-export const knownPlugins = [localHostPlugin] as const;
+export const knownPlugins = [localHostPlugin, llmPlugin] as const;
 
 /** Options of {@link loadAgent}. */
 export interface LoadOptions {
@@ -113,20 +114,24 @@ export async function loadAgent(
   redactor.addFromEnv(options.env);
   // API tokens may be written in the file itself; they never reach a log either way.
   redactor.add(...(config.api?.tokens.map((t) => t.token) ?? []));
+  const secrets = configSecrets(llmSection(config));
+  redactor.add(...secrets);
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
     ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }),
     redactor,
   });
   const runtime = toRuntimeOptions(config);
-  const model = createModelFromEnv({ env: options.env, dataDir: loaded.dataDir, logger, redactor });
   const agent = await createAgent({
-    ...(model ? { model } : {}),
+    // Models, routing, budgets, the interaction log and `cost` come from plugins.llm and the
+    // environment (see @opsagent/llm's llmPlugin).
     plugins: [
       ...preset.plugins(config.plugins, options.mode),
+      { plugin: llmPlugin, config: llmSection(config), validated: true },
       ...moduleEntries,
       ...(options.plugins ?? []),
     ],
+    secrets,
     store: createStore(loaded),
     principals: runtime.principals.length > 0 ? runtime.principals : preset.principals,
     notifications: runtime.notifications.length > 0 ? runtime.notifications : preset.notifications,

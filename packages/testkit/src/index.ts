@@ -15,6 +15,16 @@ export {
   startFakeAnthropicServer,
 } from './fakes/anthropic-server.js';
 export {
+  bedrockModelIdOf,
+  type FakeBedrockError,
+  type FakeBedrockMessage,
+  type FakeBedrockServer,
+  type FakeBedrockStep,
+  type FakeBedrockToolUse,
+  type FakeBedrockUsage,
+  startFakeBedrockServer,
+} from './fakes/bedrock-server.js';
+export {
   createGeminiServer,
   type GeminiFakeCall,
   type GeminiFakeReply,

@@ -182,6 +182,15 @@ export const coreConfigSchema = z
           .min(1)
           .default(16_000)
           .describe('Characters of tool output kept for the model.'),
+        maxToolInputErrors: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(3)
+          .describe(
+            'Tool calls with unusable arguments per question before the model must answer without tools.',
+          ),
         instructions: z
           .string()
           .optional()
@@ -320,6 +329,7 @@ export function toRuntimeOptions(config: CoreConfig): ConfigRuntimeOptions {
       maxRounds: agent.maxRounds,
       toolTimeoutMs: agent.toolTimeout,
       toolOutputLimit: agent.toolOutputLimit,
+      maxToolInputErrors: agent.maxToolInputErrors,
       ...(agent.instructions === undefined ? {} : { instructions: agent.instructions }),
     },
     monitor: {

@@ -34,6 +34,7 @@ export function createModelTriage(
       ],
       tools: [],
       maxOutputTokens: 400,
+      attribution: { incident: incident.id },
       ...(signal ? { signal } : {}),
     });
     const text = redactor.redact(response.text.trim());
