@@ -89,7 +89,7 @@ async function create(
     // DynamoDB refuses this while the table is CREATING, and some emulators lack it; expiry is
     // still exact (checked on read), only the automatic deletion of old items is missing.
     logger.warn(
-      { table: where.table, err: errorMessage(error) },
+      { table: where.table, err: `${(error as { name?: string }).name}: ${errorMessage(error)}` },
       `could not enable TTL on "${TTL_ATTRIBUTE}"; old items stay until TTL is enabled (aws dynamodb update-time-to-live)`,
     );
   }
