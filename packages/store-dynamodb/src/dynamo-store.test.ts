@@ -267,6 +267,24 @@ describe('DynamoStore table checks', () => {
     }
   });
 
+  it('fails init with STORE_CONFIG_INVALID when no region is configured anywhere', async () => {
+    vi.stubEnv('AWS_REGION', undefined);
+    vi.stubEnv('AWS_DEFAULT_REGION', undefined);
+    vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/aws-config');
+    vi.stubEnv('AWS_PROFILE', undefined);
+    try {
+      const store = new DynamoStore({
+        table: 'no-region',
+        env: { AWS_ENDPOINT_URL_DYNAMODB: server.endpoint },
+      });
+      const error = await rejection(store.init());
+      expect(isOpsAgentError(error, 'STORE_CONFIG_INVALID')).toBe(true);
+      expect(error.message).toContain('set store.region, or AWS_REGION');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('builds its own client from AWS_ENDPOINT_URL_DYNAMODB and the region', async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');

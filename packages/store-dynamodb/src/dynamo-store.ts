@@ -159,6 +159,15 @@ export class DynamoStore implements Store {
         maxAttempts: this.#config.maxAttempts,
       });
     this.#where.region ??= await client.config.region().catch(() => undefined);
+    if (!this.#where.region) {
+      if (this.#ownsClient) client.destroy();
+      throw new OpsAgentError(
+        'STORE_CONFIG_INVALID',
+        `DynamoDB store on table "${this.table}": no AWS region; set store.region, or AWS_REGION ` +
+          '(or a region in ~/.aws/config)',
+        { category: 'user', details: { ...this.#where } },
+      );
+    }
     try {
       await ensureTable({
         client,

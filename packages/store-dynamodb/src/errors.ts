@@ -35,7 +35,6 @@ const ACCESS_DENIED = new Set([
   'InvalidSignatureException',
   'MissingAuthenticationTokenException',
   'ExpiredTokenException',
-  'CredentialsProviderError',
 ]);
 
 /** `table "opsagent" in eu-west-1 (endpoint http://...)`. */
@@ -78,6 +77,14 @@ export function toStoreError(
   const details = { ...where, operation, awsError: typeof name === 'string' ? name : undefined };
   const location = describeLocation(where);
   if (name === 'ResourceNotFoundException') return tableMissing(where, error);
+  if (name === 'CredentialsProviderError') {
+    return new OpsAgentError(
+      'STORE_ACCESS_DENIED',
+      `${location}: no AWS credentials found (${errorMessage(error)}); set AWS_ACCESS_KEY_ID and ` +
+        'AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or run with an IAM role',
+      { category: 'user', cause: error, details },
+    );
+  }
   if (typeof name === 'string' && ACCESS_DENIED.has(name)) {
     return new OpsAgentError(
       'STORE_ACCESS_DENIED',
