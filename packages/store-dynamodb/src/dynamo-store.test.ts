@@ -240,6 +240,24 @@ describe('DynamoStore table checks', () => {
     expect(error.message).toContain('gsi1');
   });
 
+  it('records its layout version and refuses a table written by a newer layout', async () => {
+    const table = freshTable();
+    const store = new DynamoStore({ table, createTable: true, client });
+    await store.init();
+    await store.close();
+    expect((await rawItem(table, 'meta', 'layout'))?.version?.N).toBe('1');
+
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: 'meta' }, sk: { S: 'layout' }, version: { N: '2' } },
+      }),
+    );
+    const error = await rejection(new DynamoStore({ table, client }).init());
+    expect(isOpsAgentError(error, 'STORE_SCHEMA_TOO_NEW')).toBe(true);
+    expect(error.message).toContain('layout version 2');
+  });
+
   it('reports STORE_TABLE_MISSING when the table is deleted while the store runs', async () => {
     const table = freshTable();
     const store = new DynamoStore({ table, createTable: true, client });
@@ -323,10 +341,20 @@ describe('DynamoStore under errors from DynamoDB', () => {
   ): Promise<{ store: DynamoStore; table: string }> {
     const table = freshTable('proxied');
     await client.send(new CreateTableCommand(tableDefinition(table)));
-    proxy = await startDynamoProxy(server.endpoint, decide);
+    // `decide` sees only the requests after init, numbered from 0 per operation.
+    let ready = false;
+    const counts = new Map<string, number>();
+    proxy = await startDynamoProxy(server.endpoint, (operation, _index, body) => {
+      if (!ready) return { kind: 'forward' };
+      const index = counts.get(operation) ?? 0;
+      counts.set(operation, index + 1);
+      return decide(operation, index, body);
+    });
     proxyClient = localClient(proxy.endpoint, maxAttempts);
     const store = new DynamoStore({ table, client: proxyClient });
     await store.init();
+    ready = true;
+    proxy.operations.length = 0;
     return { store, table };
   }
 

@@ -20,8 +20,19 @@ describe('IAM actions of the DynamoDB store', () => {
       DYNAMODB_ACTIONS.filter((a) => a !== 'dynamodb:DescribeTable').sort(),
     );
     expect([...setup].sort()).toEqual(
-      ['dynamodb:DescribeTable', ...DYNAMODB_CREATE_TABLE_ACTIONS].sort(),
+      [
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        ...DYNAMODB_CREATE_TABLE_ACTIONS,
+      ].sort(),
     );
+    // Everything init needs outside table creation is in the running set.
+    for (const action of setup) {
+      if (!(DYNAMODB_CREATE_TABLE_ACTIONS as readonly string[]).includes(action)) {
+        expect(DYNAMODB_ACTIONS).toContain(action);
+      }
+    }
   });
 
   it('scopes the statement to the table and its index', () => {

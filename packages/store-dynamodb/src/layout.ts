@@ -14,6 +14,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | audit sequence    | `audit`            | `seq`           | `n` (atomic counter)                        |
  * | audit record      | `audit`            | `a#<seq>`       | fields                                      |
  * | claim / value     | `kv#<key>`         | `kv`            | `v`, `exp` (ms, exact expiry), `ttl`        |
+ * | layout version    | `meta`             | `layout`        | `version`                                   |
  *
  * Incidents and approvals are few, so each lives in one partition that a strongly consistent
  * Query reads whole; conversations, histories and claims, which grow with traffic, spread over
@@ -32,7 +33,14 @@ export const KEYS = {
   auditSeq: { pk: 'audit', sk: 'seq' },
   auditRecord: (seq: number) => `a#${pad(seq, SEQ_WIDTH)}`,
   value: (key: string) => ({ pk: `kv#${key}`, sk: 'kv' }),
+  layout: { pk: 'meta', sk: 'layout' },
 } as const;
+
+/**
+ * The version of this layout, stored in the table on first use. A table written by a newer
+ * opsagent (a higher version) is refused rather than misread; bump it with any layout change.
+ */
+export const LAYOUT_VERSION = 1;
 
 /** The partition of `gsi1` that lists open conversations. */
 export const OPEN_CONVERSATIONS = 'conv#open';

@@ -3,12 +3,20 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
   type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { errorMessage, type Logger, OpsAgentError } from '@opsagent/core';
-import { describeLocation, type TableLocation, tableMissing, toStoreError } from './errors.js';
-import { GSI1, TTL_ATTRIBUTE, tableDefinition } from './layout.js';
+import {
+  describeLocation,
+  isConditionFailed,
+  type TableLocation,
+  tableMissing,
+  toStoreError,
+} from './errors.js';
+import { GSI1, KEYS, LAYOUT_VERSION, TTL_ATTRIBUTE, tableDefinition } from './layout.js';
 
 /** Options of {@link ensureTable}. */
 export interface EnsureTableOptions {
@@ -47,6 +55,51 @@ export async function ensureTable(options: EnsureTableOptions): Promise<void> {
     if (!description) throw tableMissing(where);
   }
   verify(description, where);
+  await checkLayoutVersion(client, where);
+}
+
+/**
+ * Records {@link LAYOUT_VERSION} in a new table, and refuses (`STORE_SCHEMA_TOO_NEW`) a table
+ * that a newer opsagent has written with a layout this one does not know.
+ */
+async function checkLayoutVersion(client: DynamoDBClient, where: TableLocation): Promise<void> {
+  const key = { pk: { S: KEYS.layout.pk }, sk: { S: KEYS.layout.sk } };
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    let stored: string | undefined;
+    try {
+      const out = await client.send(
+        new GetItemCommand({ TableName: where.table, Key: key, ConsistentRead: true }),
+      );
+      stored = out.Item?.version?.N;
+    } catch (error) {
+      throw toStoreError(error, 'GetItem', where);
+    }
+    if (stored !== undefined) {
+      const version = Number(stored);
+      if (version > LAYOUT_VERSION) {
+        throw new OpsAgentError(
+          'STORE_SCHEMA_TOO_NEW',
+          `${describeLocation(where)} holds layout version ${version}, newer than this opsagent ` +
+            `understands (${LAYOUT_VERSION}); upgrade opsagent or use another table`,
+          { category: 'user', details: { ...where, version, supported: LAYOUT_VERSION } },
+        );
+      }
+      return;
+    }
+    try {
+      await client.send(
+        new PutItemCommand({
+          TableName: where.table,
+          Item: { ...key, version: { N: String(LAYOUT_VERSION) } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return;
+    } catch (error) {
+      // Another instance recorded it first: read theirs.
+      if (!isConditionFailed(error)) throw toStoreError(error, 'PutItem', where);
+    }
+  }
 }
 
 async function describe(
