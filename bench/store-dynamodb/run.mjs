@@ -126,10 +126,9 @@ async function startDynalite() {
   const script = `const d = require(${JSON.stringify(require.resolve('dynalite'))})({ createTableMs: 0 });
 d.listen(0, '127.0.0.1', () => console.log(d.address().port));`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-    .next()
-    .then((r) => [r.value]);
-  return { endpoint: `http://127.0.0.1:${line}`, stop: () => child.kill() };
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const { value: port } = await lines.next();
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill() };
 }
 
 const server = await startDynalite();
@@ -193,5 +192,6 @@ writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 const line = (name, r) =>
   `${name.padEnd(22)} ${String(r.opsPerSecond).padStart(7)} ops/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms`;
 for (const [name, r] of Object.entries(result.dynamodb)) console.log(line(`dynamodb ${name}`, r));
-for (const [name, r] of Object.entries(result.sqliteReference)) console.log(line(`sqlite ${name}`, r));
+for (const [name, r] of Object.entries(result.sqliteReference))
+  console.log(line(`sqlite ${name}`, r));
 console.log('races', result.races);
