@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -131,6 +131,7 @@ d.listen(0, '127.0.0.1', () => console.log(d.address().port));`;
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill() };
 }
 
+const loadBefore = loadavg().map((v) => Math.round(v * 100) / 100);
 const server = await startDynalite();
 const client = (maxAttempts = 3) =>
   new DynamoDBClient({
@@ -175,6 +176,8 @@ try {
       cpuModel: cpus()[0]?.model,
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
+      // 1/5/15-minute load averages when the run started and ended (the machine may be shared).
+      loadAverage: { before: loadBefore, after: loadavg().map((v) => Math.round(v * 100) / 100) },
     },
     opsPerCase: OPS,
     dynamodb: dynamoResults,
