@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   type Agent,
   ConfigError,
@@ -12,6 +12,8 @@ import {
   loadConfigFile,
   MemoryStore,
   OpsAgentError,
+  type Plugin,
+  type PluginEntry,
   parseConfig,
   SecretRedactor,
   SqliteStore,
@@ -20,6 +22,7 @@ import {
 } from '@opsagent/core';
 import { localHostPlugin } from '@opsagent/source-homelab';
 import { createModelFromEnv } from './model.js';
+import { importPluginModules } from './modules.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
@@ -39,6 +42,8 @@ export interface LoadOptions {
   cwd: string;
   /** Least log level; overrides the file. */
   logLevel?: LogLevel | undefined;
+  /** Plugins added to the preset's (for embedding the CLI and for tests). */
+  plugins?: readonly PluginEntry[] | undefined;
 }
 
 /** A loaded configuration: the file (or defaults), the preset, and where things live. */
@@ -68,6 +73,24 @@ export function loadConfig(options: Omit<LoadOptions, 'mode' | 'logLevel'>): Loa
   }
   const dataDir = resolve(options.cwd, config.dataDir ?? defaultDataDir(options.env));
   return { config, preset, configFile, dataDir };
+}
+
+/**
+ * Imports the plugins listed under `modules:` (see {@link importPluginModules}) and validates
+ * their sections of the config file against their schemas.
+ */
+export async function loadModules(
+  loaded: LoadedConfig,
+  options: Pick<LoadOptions, 'env' | 'cwd'>,
+): Promise<{ loaded: LoadedConfig; modules: Plugin[] }> {
+  if (loaded.config.modules.length === 0) return { loaded, modules: [] };
+  const baseDir = loaded.configFile ? dirname(loaded.configFile) : options.cwd;
+  const modules = await importPluginModules(loaded.config.modules, baseDir);
+  const plugins = [...knownPlugins, ...modules];
+  const config = loaded.configFile
+    ? loadConfigFile(loaded.configFile, { env: options.env, plugins })
+    : parseConfig('', { env: options.env, plugins, source: '(defaults)' });
+  return { loaded: { ...loaded, config }, modules };
 }
 
 /**
@@ -107,11 +130,18 @@ export async function createStore(
 /** Loads the config and assembles the agent for a CLI mode. */
 export async function loadAgent(
   options: LoadOptions,
-): Promise<{ agent: Agent; loaded: LoadedConfig }> {
-  const loaded = loadConfig(options);
+): Promise<{ agent: Agent; loaded: LoadedConfig; logger: Logger }> {
+  const { loaded, modules } = await loadModules(loadConfig(options), options);
   const { config, preset } = loaded;
+  const moduleEntries: PluginEntry[] = modules.map((plugin) => ({
+    plugin,
+    config: config.plugins[plugin.name],
+    validated: true,
+  }));
   const redactor = new SecretRedactor();
   redactor.addFromEnv(options.env);
+  // API tokens may be written in the file itself; they never reach a log either way.
+  redactor.add(...(config.api?.tokens.map((t) => t.token) ?? []));
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
     ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }),
@@ -121,7 +151,11 @@ export async function loadAgent(
   const model = createModelFromEnv({ env: options.env, dataDir: loaded.dataDir, logger, redactor });
   const agent = await createAgent({
     ...(model ? { model } : {}),
-    plugins: preset.plugins(config.plugins, options.mode),
+    plugins: [
+      ...preset.plugins(config.plugins, options.mode),
+      ...moduleEntries,
+      ...(options.plugins ?? []),
+    ],
     store: await createStore(loaded, { env: options.env, logger }),
     principals: runtime.principals.length > 0 ? runtime.principals : preset.principals,
     notifications: runtime.notifications.length > 0 ? runtime.notifications : preset.notifications,
@@ -133,5 +167,5 @@ export async function loadAgent(
     dataDir: loaded.dataDir,
     env: options.env,
   });
-  return { agent, loaded };
+  return { agent, loaded, logger };
 }
