@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoStore } from '@opsagent/store-dynamodb';
+import { createStore, loadConfig } from 'opsagent';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 // dynalite ships no types; it is a DynamoDB-compatible server running in this process.
@@ -168,5 +170,57 @@ describe('opsagent with store: { type: dynamodb }', () => {
     expect(doctor.stdout).toContain('✗ store');
     expect(doctor.stdout).toContain('store.table: expected a DynamoDB table name');
     expect(doctor.stdout).toContain('store.endpoint: expected an http(s) URL');
+  });
+
+  it('passes retention and the other DynamoDB options from the file to the store', async () => {
+    const cwd = project(
+      [
+        'store:',
+        '  type: dynamodb',
+        '  table: opsagent-retention',
+        '  region: eu-west-1',
+        `  endpoint: ${endpoint}`,
+        '  createTable: true',
+        '  maxAttempts: 2',
+        '  retention:',
+        '    conversations: 7d',
+        '    approvals: 1h',
+        '',
+      ].join('\n'),
+    );
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    const env = { ...process.env };
+    const store = await createStore(loadConfig({ cwd, env }), { env });
+    try {
+      expect(store).toBeInstanceOf(DynamoStore);
+      await store.init();
+      const at = new Date('2026-03-01T12:00:00.000Z');
+      await store.putConversation({
+        key: 'slack|C1|1.1',
+        channel: 'slack',
+        address: { chat: 'C1', thread: '1.1' },
+        status: 'open',
+        createdAt: at,
+        lastActivityAt: at,
+      });
+      // The item's TTL is 7 days after the last activity (the default would be 30).
+      const client = new DynamoDBClient({
+        region: 'eu-west-1',
+        endpoint,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
+      const { Item } = await client.send(
+        new GetItemCommand({
+          TableName: 'opsagent-retention',
+          Key: { pk: { S: 'conv#slack|C1|1.1' }, sk: { S: 'conv' } },
+        }),
+      );
+      client.destroy();
+      expect(Item?.ttl?.N).toBe(String((at.getTime() + 7 * 86_400_000) / 1000));
+    } finally {
+      await store.close();
+      vi.unstubAllEnvs();
+    }
   });
 });
