@@ -18,6 +18,13 @@ export interface DoctorOptions {
 
 const CHECK_TIMEOUT_MS = 10_000;
 
+/** What the store line says when the store opened. */
+function storeDetail(store: ReturnType<typeof loadConfig>['config']['store']): string {
+  if (store.type !== 'dynamodb') return `${store.type} opens and is migrated`;
+  const where = [store.region, store.endpoint].filter(Boolean).join(', ');
+  return `dynamodb table ${store.table}${where ? ` (${where})` : ''} exists with the expected keys and index`;
+}
+
 /** Checks config, data folder, store, model credentials and each source; one line each. True when nothing failed. */
 export async function runDoctor(options: DoctorOptions): Promise<boolean> {
   let failed = false;
@@ -53,14 +60,16 @@ export async function runDoctor(options: DoctorOptions): Promise<boolean> {
     );
   }
 
-  const store = createStore(loaded);
   try {
-    await store.init();
-    line('ok', 'store', `${loaded.config.store.type} opens and is migrated`);
+    const store = await createStore(loaded, { env: options.env });
+    try {
+      await store.init();
+      line('ok', 'store', storeDetail(loaded.config.store));
+    } finally {
+      await store.close().catch(() => undefined);
+    }
   } catch (error) {
-    line('fail', 'store', errorMessage(error));
-  } finally {
-    await store.close().catch(() => undefined);
+    line('fail', 'store', errorMessage(error).replaceAll('\n', '\n                 '));
   }
 
   const providers = providersOf(loaded.config, options.env);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   type Agent,
+  ConfigError,
   type CoreConfig,
   createAgent,
   createLogger,
@@ -93,10 +94,38 @@ export async function loadModules(
   return { loaded: { ...loaded, config }, modules };
 }
 
-/** Builds the store the config asks for. */
-export function createStore(loaded: LoadedConfig): Store {
-  if (loaded.config.store.type === 'memory') return new MemoryStore();
-  return new SqliteStore({ path: loaded.config.store.path ?? join(loaded.dataDir, 'opsagent.db') });
+/**
+ * Builds the store the config asks for. `@opsagent/store-dynamodb` (and the AWS SDK) is loaded
+ * only for `type: dynamodb`. Throws a `CONFIG_INVALID` {@link ConfigError} naming the `store.`
+ * field for a DynamoDB option the store refuses.
+ */
+export async function createStore(
+  loaded: LoadedConfig,
+  options: { env?: NodeJS.ProcessEnv; logger?: Logger } = {},
+): Promise<Store> {
+  const { store } = loaded.config;
+  if (store.type === 'memory') return new MemoryStore();
+  if (store.type === 'sqlite') {
+    return new SqliteStore({ path: store.path ?? join(loaded.dataDir, 'opsagent.db') });
+  }
+  const { DynamoStore, dynamoStoreConfigSchema } = await import('@opsagent/store-dynamodb');
+  const { type: _type, path: _path, ...dynamo } = store;
+  const parsed = dynamoStoreConfigSchema.safeParse(dynamo);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      loaded.configFile ?? '(defaults)',
+      parsed.error.issues.map((issue) => ({
+        path: ['store', ...issue.path].join('.'),
+        message: issue.message,
+      })),
+    );
+  }
+  return new DynamoStore({
+    ...parsed.data,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.logger ? { logger: options.logger.child({ store: 'dynamodb' }) } : {}),
+  });
 }
 
 /** Loads the config and assembles the agent for a CLI mode. */
@@ -132,7 +161,7 @@ export async function loadAgent(
       ...(options.plugins ?? []),
     ],
     secrets,
-    store: createStore(loaded),
+    store: await createStore(loaded, { env: options.env, logger }),
     principals: runtime.principals.length > 0 ? runtime.principals : preset.principals,
     notifications: runtime.notifications.length > 0 ? runtime.notifications : preset.notifications,
     conversation: runtime.conversation,
