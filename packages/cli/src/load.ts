@@ -1,15 +1,18 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   type Agent,
   type CoreConfig,
   createAgent,
   createLogger,
   defaultDataDir,
+  type Logger,
   type LogLevel,
   loadConfigFile,
   MemoryStore,
   OpsAgentError,
+  type Plugin,
+  type PluginEntry,
   parseConfig,
   SecretRedactor,
   SqliteStore,
@@ -19,6 +22,7 @@ import {
 import { configSecrets } from '@opsagent/llm';
 import { localHostPlugin } from '@opsagent/source-homelab';
 import { llmPlugin, llmSection } from './model.js';
+import { importPluginModules } from './modules.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
@@ -38,6 +42,8 @@ export interface LoadOptions {
   cwd: string;
   /** Least log level; overrides the file. */
   logLevel?: LogLevel | undefined;
+  /** Plugins added to the preset's (for embedding the CLI and for tests). */
+  plugins?: readonly PluginEntry[] | undefined;
 }
 
 /** A loaded configuration: the file (or defaults), the preset, and where things live. */
@@ -69,6 +75,24 @@ export function loadConfig(options: Omit<LoadOptions, 'mode' | 'logLevel'>): Loa
   return { config, preset, configFile, dataDir };
 }
 
+/**
+ * Imports the plugins listed under `modules:` (see {@link importPluginModules}) and validates
+ * their sections of the config file against their schemas.
+ */
+export async function loadModules(
+  loaded: LoadedConfig,
+  options: Pick<LoadOptions, 'env' | 'cwd'>,
+): Promise<{ loaded: LoadedConfig; modules: Plugin[] }> {
+  if (loaded.config.modules.length === 0) return { loaded, modules: [] };
+  const baseDir = loaded.configFile ? dirname(loaded.configFile) : options.cwd;
+  const modules = await importPluginModules(loaded.config.modules, baseDir);
+  const plugins = [...knownPlugins, ...modules];
+  const config = loaded.configFile
+    ? loadConfigFile(loaded.configFile, { env: options.env, plugins })
+    : parseConfig('', { env: options.env, plugins, source: '(defaults)' });
+  return { loaded: { ...loaded, config }, modules };
+}
+
 /** Builds the store the config asks for. */
 export function createStore(loaded: LoadedConfig): Store {
   if (loaded.config.store.type === 'memory') return new MemoryStore();
@@ -78,12 +102,21 @@ export function createStore(loaded: LoadedConfig): Store {
 /** Loads the config and assembles the agent for a CLI mode. */
 export async function loadAgent(
   options: LoadOptions,
-): Promise<{ agent: Agent; loaded: LoadedConfig }> {
-  const loaded = loadConfig(options);
+): Promise<{ agent: Agent; loaded: LoadedConfig; logger: Logger }> {
+  const { loaded, modules } = await loadModules(loadConfig(options), options);
   const { config, preset } = loaded;
+  const moduleEntries: PluginEntry[] = modules.map((plugin) => ({
+    plugin,
+    config: config.plugins[plugin.name],
+    validated: true,
+  }));
   const redactor = new SecretRedactor();
   redactor.addFromEnv(options.env);
-  const secrets = configSecrets(llmSection(config));
+  const secrets = [
+    ...configSecrets(llmSection(config)),
+    // API tokens may be written in the file itself; they never reach a log either way.
+    ...(config.api?.tokens.map((t) => t.token) ?? []),
+  ];
   redactor.add(...secrets);
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
@@ -96,6 +129,8 @@ export async function loadAgent(
     // environment (see @opsagent/llm's llmPlugin).
     plugins: [
       ...preset.plugins(config.plugins, options.mode),
+      ...moduleEntries,
+      ...(options.plugins ?? []),
       { plugin: llmPlugin, config: llmSection(config), validated: true },
     ],
     secrets,
@@ -110,5 +145,5 @@ export async function loadAgent(
     dataDir: loaded.dataDir,
     env: options.env,
   });
-  return { agent, loaded };
+  return { agent, loaded, logger };
 }
