@@ -141,9 +141,11 @@ export async function loadAgent(
   }));
   const redactor = new SecretRedactor();
   redactor.addFromEnv(options.env);
-  // API tokens may be written in the file itself; they never reach a log either way.
-  redactor.add(...(config.api?.tokens.map((t) => t.token) ?? []));
-  const secrets = configSecrets(llmSection(config));
+  const secrets = [
+    ...configSecrets(llmSection(config)),
+    // API tokens may be written in the file itself; they never reach a log either way.
+    ...(config.api?.tokens.map((t) => t.token) ?? []),
+  ];
   redactor.add(...secrets);
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
