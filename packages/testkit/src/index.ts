@@ -38,6 +38,18 @@ export {
   startFakeOpenAIServer,
 } from './fakes/openai-server.js';
 export {
+  type FakeSignalError,
+  type FakeSignalIncoming,
+  type FakeSignalMode,
+  type FakeSignalReaction,
+  type FakeSignalRoute,
+  type FakeSignalSend,
+  type FakeSignalServer,
+  type FakeSignalServerOptions,
+  type FakeSignalTyping,
+  startFakeSignalServer,
+} from './fakes/signal-server.js';
+export {
   callTool,
   callTools,
   createScriptedModel,
