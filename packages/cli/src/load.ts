@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { signalPlugin } from '@opsagent/channel-signal';
 import {
   type Agent,
   type CoreConfig,
@@ -21,7 +22,7 @@ import { createModelFromEnv } from './model.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
-export const knownPlugins = [localHostPlugin] as const;
+export const knownPlugins = [localHostPlugin, signalPlugin] as const;
 
 /** Options of {@link loadAgent}. */
 export interface LoadOptions {
@@ -88,13 +89,20 @@ export async function loadAgent(
     redactor,
   });
   const runtime = toRuntimeOptions(config);
+  const fromEnv = preset.fromEnv?.(options.env) ?? {};
   const model = createModelFromEnv({ env: options.env, dataDir: loaded.dataDir, logger, redactor });
   const agent = await createAgent({
     ...(model ? { model } : {}),
     plugins: preset.plugins(config.plugins, options.mode),
     store: createStore(loaded),
-    principals: runtime.principals.length > 0 ? runtime.principals : preset.principals,
-    notifications: runtime.notifications.length > 0 ? runtime.notifications : preset.notifications,
+    principals:
+      runtime.principals.length > 0
+        ? runtime.principals
+        : (fromEnv.principals ?? preset.principals),
+    notifications:
+      runtime.notifications.length > 0
+        ? runtime.notifications
+        : (fromEnv.notifications ?? preset.notifications),
     conversation: runtime.conversation,
     agent: runtime.agent,
     monitor: { ...runtime.monitor, enabled: config.monitor.enabled ?? options.mode === 'run' },

@@ -15,6 +15,14 @@ export interface Preset {
   readonly principals: PrincipalConfig[];
   /** Notification routes used when the file lists none. */
   readonly notifications: NotificationRoute[];
+  /**
+   * Principals and routes derived from the environment (e.g. `SIGNAL_ALLOWED_SENDERS`); when
+   * given, they replace the static ones above. The file's own lists still win.
+   */
+  fromEnv?(env: Readonly<Record<string, string | undefined>>): {
+    principals?: PrincipalConfig[];
+    notifications?: NotificationRoute[];
+  };
   /** A commented opsagent.yaml for `opsagent init`. */
   readonly template: string;
 }
