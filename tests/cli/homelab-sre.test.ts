@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import {
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
+const example = fileURLToPath(new URL('../../examples/homelab-sre/opsagent.yaml', import.meta.url));
 const OWNER = '+15550000002';
 const STRANGER = '+15550000666';
 
@@ -180,5 +181,45 @@ describe('opsagent run --preset homelab-sre over Signal', () => {
     running.push(missing);
     expect(await missing.exited).toBe(2);
     expect(missing.stderr()).toContain('set SIGNAL_NUMBER');
+  });
+
+  it('checks the example config and signal-cli-rest-api with doctor, and init writes a valid file', async () => {
+    const { signal, env } = await fakes();
+    const dir = workdir();
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, ...args], {
+          cwd: dir,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: dir,
+            OPSAGENT_DATA_DIR: join(dir, 'data'),
+            ...env,
+          },
+        });
+        let stdout = '';
+        child.stdout.on('data', (chunk) => {
+          stdout += chunk;
+        });
+        child.on('exit', (code) => resolve({ code, stdout }));
+      });
+    const doctor = await run(['doctor', '--config', example]);
+    expect(doctor.stdout).toContain('opsagent.yaml is valid');
+    expect(doctor.stdout).toMatch(/✓ signal api .*json-rpc mode.*registered; 1 allowed sender/);
+    expect(signal.requests.some((r) => r.path === '/v1/accounts')).toBe(true);
+
+    const init = spawnSync(
+      process.execPath,
+      [bin, 'init', '--preset', 'homelab-sre', '-o', 'sre.yaml'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: dir },
+      },
+    );
+    expect(init.status).toBe(0);
+    const check = await run(['doctor', '--config', 'sre.yaml']);
+    expect(check.stdout).toContain('sre.yaml is valid');
+    expect(check.stdout).toMatch(/✓ signal api/);
   });
 });

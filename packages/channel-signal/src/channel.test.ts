@@ -368,6 +368,18 @@ describe('signal channel connection', () => {
     expect(t.logs.some((l) => l.message === 'Signal WebSocket dropped')).toBe(true);
   });
 
+  it('recovers when the API drops what arrived during the gap (json-rpc up to 0.100)', async () => {
+    const t = await setup({ fake: { queueWhileDisconnected: false }, script: [reply('after')] });
+    t.fake.dropConnections();
+    t.fake.message({ from: OWNER, text: 'lost in the gap' });
+    expect(t.fake.queued()).toBe(0);
+    await t.fake.waitForConnections(2);
+    while (!t.channel.connected) await new Promise((r) => setTimeout(r, 5));
+    t.fake.message({ from: OWNER, text: 'after the reconnect' });
+    const [sent] = await t.fake.waitForSent(1);
+    expect(sent?.body.message).toBe('after');
+  });
+
   it('keeps retrying while the API refuses the WebSocket, then resumes', async () => {
     const t = await setup();
     t.fake.failNext('receive', { status: 503, times: 2 });

@@ -22,7 +22,8 @@ export interface FakeSignalServerOptions {
   sendResponse?: 'object' | 'array';
   /**
    * Keep messages that arrive while no WebSocket is connected and deliver them on the next
-   * connection, as signal-cli keeps them on the Signal server until received. Default true.
+   * connection (default true), as builds that subscribe per WebSocket do: signal-cli leaves them on
+   * the Signal server. `false` drops them, as json-rpc mode in releases up to 0.100 does.
    */
   queueWhileDisconnected?: boolean;
   /** Groups the account is in, for `GET /v1/groups/{number}` and for checking sends. */
