@@ -473,6 +473,35 @@ describe('signal channel approvals', () => {
     expect(t.runs).toEqual(['web']);
   });
 
+  it('decides the quoted plan when "approve" is sent as a reply to it, even with two pending', async () => {
+    const t = await setup({
+      script: [
+        propose,
+        callTool('propose_remediation', {
+          remediation: 'restart_container',
+          input: { container: 'db' },
+          reason: 'db is slow',
+        }),
+        reply('proposed two'),
+      ],
+    });
+    t.fake.message({ from: OWNER, text: 'fix web and db' });
+    await t.fake.waitForSend((s) => (s.body.message ?? '').includes('docker restart db'));
+    await t.settle();
+    const webPlan = t.fake.sent.find((s) => (s.body.message ?? '').includes('docker restart web'))!;
+    const frame = t.fake.frameFor({ from: OWNER, text: 'approve' });
+    (frame.envelope.dataMessage as Record<string, unknown>).quote = {
+      id: webPlan.timestamp,
+      author: t.fake.number,
+      text: 'Approval needed',
+    };
+    t.fake.deliver(frame);
+    await t.fake.waitForSend((s) => (s.body.message ?? '').startsWith('Approved'));
+    await t.settle();
+    expect(t.runs).toEqual(['web']);
+    expect((await t.agent.approvals.pending()).length).toBe(1);
+  });
+
   it('refuses a reaction from a viewer', async () => {
     const t = await setup({ script: [propose, reply('proposed')] });
     t.fake.message({ from: OWNER, text: 'fix web' });

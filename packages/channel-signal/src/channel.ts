@@ -215,7 +215,19 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
       if (item.targetAuthor?.startsWith('+') && item.targetAuthor !== number) return;
       inbound = { ...base, action: { type: 'approval', approvalId, decision } };
     } else {
-      inbound = { ...base, text: item.text };
+      // "approve" / "reject" (or 👍 / 👎) sent as a reply quoting a plan decides that plan.
+      const quoted = item.quotedTimestamp ? plans.get(String(item.quotedTimestamp)) : undefined;
+      const word = item.text.toLowerCase().replace(SKIN_TONE, '');
+      const decision =
+        word === 'approve' || APPROVE.has(word)
+          ? 'approve'
+          : word === 'reject' || REJECT.has(word)
+            ? 'reject'
+            : undefined;
+      inbound =
+        quoted && decision
+          ? { ...base, action: { type: 'approval', approvalId: quoted, decision } }
+          : { ...base, text: item.text };
     }
     await runtime?.receive(inbound);
   };

@@ -23,6 +23,7 @@ const dataMessageSchema = z.object({
     })
     .nullish(),
   reaction: reactionSchema.nullish(),
+  quote: z.object({ id: z.number().int() }).nullish(),
   remoteDelete: z.unknown().optional(),
 });
 
@@ -72,6 +73,8 @@ export type Classified =
       text: string;
       /** Internal group id (`groupInfo.groupId`), for group messages. */
       groupId?: string;
+      /** Timestamp of the message this one quotes (replies to), if any. */
+      quotedTimestamp?: number;
     }
   | {
       kind: 'reaction';
@@ -159,7 +162,14 @@ export function classifyFrame(raw: unknown, ownNumber: string): Classified {
   }
   const text = data.message?.trim();
   if (!text) return { kind: 'ignored', reason: 'no text', timestamp };
-  return { kind: 'message', sender, timestamp, text, ...(groupId ? { groupId } : {}) };
+  return {
+    kind: 'message',
+    sender,
+    timestamp,
+    text,
+    ...(groupId ? { groupId } : {}),
+    ...(data.quote ? { quotedTimestamp: data.quote.id } : {}),
+  };
 }
 
 /** The `recipients` entry for a group: `group.` + base64 of the internal id. */
