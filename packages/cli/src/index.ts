@@ -8,4 +8,11 @@ export {
   loadConfig,
 } from './load.js';
 export { type CliIo, renderStatus, runCli } from './main.js';
-export { consolePlugin, localPreset, type Preset, presets, type RunMode } from './presets/index.js';
+export {
+  consolePlugin,
+  homelabSrePreset,
+  localPreset,
+  type Preset,
+  presets,
+  type RunMode,
+} from './presets/index.js';
