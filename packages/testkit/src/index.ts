@@ -15,6 +15,15 @@ export {
   startFakeAnthropicServer,
 } from './fakes/anthropic-server.js';
 export {
+  type DockerRequest,
+  dockerInspectJson,
+  dockerListJson,
+  type FakeContainerSpec,
+  type FakeDockerEngine,
+  fakeDockerCliFiles,
+  startFakeDockerEngine,
+} from './fakes/docker-engine.js';
+export {
   createGeminiServer,
   type GeminiFakeCall,
   type GeminiFakeReply,
@@ -37,6 +46,16 @@ export {
   type FakeOpenAIUsage,
   startFakeOpenAIServer,
 } from './fakes/openai-server.js';
+export {
+  freePort,
+  type SilentTcpServer,
+  SSHD_PATH,
+  sshdUnavailableReason,
+  startSilentTcpServer,
+  startTestSshd,
+  type TestSshd,
+  type TestSshdOptions,
+} from './fakes/sshd.js';
 export {
   callTool,
   callTools,
