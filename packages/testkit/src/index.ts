@@ -36,6 +36,12 @@ export {
   geminiErrorBody,
   geminiRateLimited,
 } from './fakes/gemini-server.js';
+export {
+  type FakeEntity,
+  type FakeHaRequest,
+  type FakeHomeAssistant,
+  startFakeHomeAssistant,
+} from './fakes/home-assistant.js';
 export type { FakeHttpError, HttpFake, RecordedRequest } from './fakes/http-fake.js';
 export {
   type FakeOpenAIError,
