@@ -15,6 +15,15 @@ export {
   startFakeAnthropicServer,
 } from './fakes/anthropic-server.js';
 export {
+  type DockerRequest,
+  dockerInspectJson,
+  dockerListJson,
+  type FakeContainerSpec,
+  type FakeDockerEngine,
+  fakeDockerCliFiles,
+  startFakeDockerEngine,
+} from './fakes/docker-engine.js';
+export {
   createGeminiServer,
   type GeminiFakeCall,
   type GeminiFakeReply,
@@ -27,6 +36,12 @@ export {
   geminiErrorBody,
   geminiRateLimited,
 } from './fakes/gemini-server.js';
+export {
+  type FakeEntity,
+  type FakeHaRequest,
+  type FakeHomeAssistant,
+  startFakeHomeAssistant,
+} from './fakes/home-assistant.js';
 export type { FakeHttpError, HttpFake, RecordedRequest } from './fakes/http-fake.js';
 export {
   type FakeOpenAIError,
@@ -49,6 +64,16 @@ export {
   type FakeSignalTyping,
   startFakeSignalServer,
 } from './fakes/signal-server.js';
+export {
+  freePort,
+  type SilentTcpServer,
+  SSHD_PATH,
+  sshdUnavailableReason,
+  startSilentTcpServer,
+  startTestSshd,
+  type TestSshd,
+  type TestSshdOptions,
+} from './fakes/sshd.js';
 export {
   callTool,
   callTools,

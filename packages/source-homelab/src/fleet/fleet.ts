@@ -1,0 +1,143 @@
+import {
+  type Clock,
+  errorMessage,
+  isOpsAgentError,
+  OpsAgentError,
+  systemClock,
+  withTimeout,
+} from '@opsagent/core';
+import type { HostThresholds } from '../local/thresholds.js';
+import type { HostReading, HostTarget } from './target.js';
+
+/** One host as last read: its reading, or why it could not be read. */
+export type HostState =
+  | { name: string; kind: 'local' | 'ssh'; ok: true; reading: HostReading; at: Date; ms: number }
+  | {
+      name: string;
+      kind: 'local' | 'ssh';
+      ok: false;
+      error: string;
+      code: string;
+      at: Date;
+      ms: number;
+    };
+
+/** A member of the fleet: how to reach it and its own levels. */
+export interface FleetMember {
+  target: HostTarget;
+  thresholds: HostThresholds;
+  /** Systemd units that may be restarted on this host (with approval). */
+  units: readonly string[];
+  /** Context files read on this host. */
+  contextFiles: readonly string[];
+}
+
+/** Options of {@link Fleet}. */
+export interface FleetOptions {
+  members: FleetMember[];
+  /** How long a host reading is reused, in ms; default 5000; 0 disables the cache. */
+  cacheTtlMs?: number;
+  /** Time allowed to read one host, in ms; default 8000. A host past it is unreachable. */
+  hostTimeoutMs?: number;
+  clock?: Clock;
+}
+
+/**
+ * The machines the agent watches. Hosts are read concurrently, each within its own timeout, so a
+ * dead host costs its timeout and never delays the others beyond it. Readings are cached per host
+ * for `cacheTtlMs`; concurrent callers share one reading.
+ */
+export class Fleet {
+  readonly members: ReadonlyMap<string, FleetMember>;
+  private readonly cache = new Map<string, HostState>();
+  private readonly inflight = new Map<string, Promise<HostState>>();
+  private readonly ttlMs: number;
+  readonly hostTimeoutMs: number;
+  private readonly clock: Clock;
+
+  constructor(options: FleetOptions) {
+    this.members = new Map(options.members.map((m) => [m.target.name, m]));
+    this.ttlMs = Math.max(0, options.cacheTtlMs ?? 5000);
+    this.hostTimeoutMs = options.hostTimeoutMs ?? 8000;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Host names, in config order. */
+  get names(): string[] {
+    return [...this.members.keys()];
+  }
+
+  /**
+   * The member called `name`; with no name, the only host or the local one. Throws
+   * `HOST_UNKNOWN` listing the names otherwise.
+   */
+  member(name?: string): FleetMember {
+    if (name === undefined || name === '') {
+      const local = [...this.members.values()].find((m) => m.target.kind === 'local');
+      if (this.members.size === 1) return [...this.members.values()][0] as FleetMember;
+      if (local) return local;
+      throw new OpsAgentError('HOST_UNKNOWN', `say which host: ${this.names.join(', ')}`, {
+        category: 'user',
+      });
+    }
+    const member =
+      this.members.get(name) ??
+      [...this.members.values()].find((m) => m.target.name.toLowerCase() === name.toLowerCase());
+    if (!member) {
+      throw new OpsAgentError(
+        'HOST_UNKNOWN',
+        `no host named "${name}"; hosts: ${this.names.join(', ')}`,
+        { category: 'user' },
+      );
+    }
+    return member;
+  }
+
+  /** Reads one host (or returns its cached reading). Never rejects: failures are states. */
+  read(name: string, fresh = false): Promise<HostState> {
+    const member = this.member(name);
+    const cached = this.cache.get(member.target.name);
+    if (!fresh && cached && this.clock.now().getTime() - cached.at.getTime() < this.ttlMs)
+      return Promise.resolve(cached);
+    let run = this.inflight.get(member.target.name);
+    if (!run) {
+      run = this.readNow(member).finally(() => this.inflight.delete(member.target.name));
+      this.inflight.set(member.target.name, run);
+    }
+    return run;
+  }
+
+  /** Reads every host concurrently. */
+  readAll(fresh = false): Promise<HostState[]> {
+    return Promise.all(this.names.map((name) => this.read(name, fresh)));
+  }
+
+  private async readNow(member: FleetMember): Promise<HostState> {
+    const { target } = member;
+    const started = performance.now();
+    const base = { name: target.name, kind: target.kind };
+    let state: HostState;
+    try {
+      const reading = await withTimeout(`reading ${target.name}`, this.hostTimeoutMs, (signal) =>
+        target.read(signal),
+      );
+      state = { ...base, ok: true, reading, at: this.clock.now(), ms: performance.now() - started };
+    } catch (error) {
+      state = {
+        ...base,
+        ok: false,
+        error: errorMessage(error),
+        code: isOpsAgentError(error) ? error.code : 'HOST_UNREACHABLE',
+        at: this.clock.now(),
+        ms: performance.now() - started,
+      };
+    }
+    this.cache.set(target.name, state);
+    return state;
+  }
+
+  /** Closes every connection. */
+  dispose(): void {
+    for (const member of this.members.values()) member.target.dispose();
+  }
+}
