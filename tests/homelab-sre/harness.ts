@@ -60,7 +60,13 @@ export async function startHomelabSre(
     conversation: runtime.conversation,
     agent: runtime.agent,
     monitor: { ...runtime.monitor, enabled: false },
-    approvals: runtime.approvals,
+    approvals: {
+      ...runtime.approvals,
+      policy:
+        runtime.approvals.policy.length > 0
+          ? runtime.approvals.policy
+          : (homelabSrePreset.policy ?? []),
+    },
     dataDir,
     env,
   });

@@ -17,12 +17,12 @@ import {
   type Store,
   toRuntimeOptions,
 } from '@opsagent/core';
-import { localHostPlugin } from '@opsagent/source-homelab';
+import { homelabPlugin, localHostPlugin } from '@opsagent/source-homelab';
 import { createModelFromEnv } from './model.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
-export const knownPlugins = [localHostPlugin, signalPlugin] as const;
+export const knownPlugins = [localHostPlugin, homelabPlugin, signalPlugin] as const;
 
 /** Options of {@link loadAgent}. */
 export interface LoadOptions {
@@ -106,7 +106,11 @@ export async function loadAgent(
     conversation: runtime.conversation,
     agent: runtime.agent,
     monitor: { ...runtime.monitor, enabled: config.monitor.enabled ?? options.mode === 'run' },
-    approvals: runtime.approvals,
+    approvals: {
+      ...runtime.approvals,
+      policy:
+        runtime.approvals.policy.length > 0 ? runtime.approvals.policy : (preset.policy ?? []),
+    },
     logger,
     dataDir: loaded.dataDir,
     env: options.env,

@@ -1,6 +1,6 @@
 import { parseAllowedSenders, signalPlugin } from '@opsagent/channel-signal';
 import type { NotificationRoute, PluginEntry, PrincipalConfig } from '@opsagent/core';
-import { localHostPlugin } from '@opsagent/source-homelab';
+import { HOMELAB_DEFAULT_POLICY, homelabPlugin } from '@opsagent/source-homelab';
 import { consolePlugin } from './local.js';
 import type { Preset } from './preset.js';
 
@@ -43,22 +43,20 @@ export function homelabNotifications(
 export const homelabSrePreset: Preset = {
   name: 'homelab-sre',
   description:
-    'an SRE for your homelab over Signal: hosts, containers, alerts with fixes you approve',
+    'an SRE for your homelab over Signal: hosts over SSH, Docker, Home Assistant; alerts with fixes you approve',
   plugins(sections, mode): PluginEntry[] {
     const entries: PluginEntry[] = [];
     if (mode === 'chat') entries.push({ plugin: consolePlugin(mode) });
     if (mode === 'run' || mode === 'doctor') {
       entries.push({ plugin: signalPlugin, config: sections[signalPlugin.name], validated: true });
     }
-    entries.push({
-      plugin: localHostPlugin,
-      config: sections[localHostPlugin.name],
-      validated: true,
-    });
+    entries.push({ plugin: homelabPlugin, config: sections[homelabPlugin.name], validated: true });
     return entries;
   },
   principals: [{ id: 'local', name: 'you', roles: ['admin'], identities: { console: ['*'] } }],
   notifications: [],
+  // Home Assistant service calls an operator asks for run at once; restarts wait for a person.
+  policy: [...HOMELAB_DEFAULT_POLICY],
   fromEnv: (env) => ({
     principals: homelabPrincipals(env),
     notifications: homelabNotifications(env),
@@ -100,12 +98,28 @@ monitor:
 
 approvals:
   expiresIn: 1h         # a plan nobody answered lapses
+  # Without rules here, the preset's apply: Home Assistant calls an operator asks for run at
+  # once; container and unit restarts wait for your approve / 👍.
 
 plugins:
   signal:
     receive: auto       # websocket (json-rpc mode) or poll (normal/native); auto asks /v1/about
     textMode: styled
-  local-host:
-    cacheTtl: 5000
+  homelab:
+    local:
+      name: sagan       # this machine's name in status and chat (default: its host name)
+    # hosts:            # machines reached over SSH (host keys checked against known_hosts)
+    #   - name: nas
+    #     address: 192.168.1.20
+    #     user: opsagent
+    #     keyFile: ~/.ssh/opsagent_ed25519
+    #     units: [smbd]  # systemd units that may be restarted (with approval)
+    docker:
+      enabled: true     # this machine's Docker (DOCKER_SOCKET or /var/run/docker.sock)
+      ignore: []        # containers meant to be stopped
+    # homeAssistant:    # or set HA_URL and HA_TOKEN in the environment
+    #   url: http://homeassistant.local:8123
+    contextFiles:
+      paths: [CLAUDE.md, AGENTS.md]   # notes and runbooks the model reads
 `,
 };
