@@ -6,8 +6,10 @@ export {
   type LoadOptions,
   loadAgent,
   loadConfig,
+  loadModules,
 } from './load.js';
 export { type CliIo, renderStatus, runCli } from './main.js';
+export { importPluginModules } from './modules.js';
 export {
   consolePlugin,
   homelabSrePreset,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { signalPlugin } from '@opsagent/channel-signal';
 import {
   type Agent,
@@ -11,6 +11,8 @@ import {
   loadConfigFile,
   MemoryStore,
   OpsAgentError,
+  type Plugin,
+  type PluginEntry,
   parseConfig,
   SecretRedactor,
   SqliteStore,
@@ -19,6 +21,7 @@ import {
 } from '@opsagent/core';
 import { homelabPlugin, localHostPlugin } from '@opsagent/source-homelab';
 import { createModelFromEnv } from './model.js';
+import { importPluginModules } from './modules.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
@@ -69,6 +72,24 @@ export function loadConfig(options: Omit<LoadOptions, 'mode' | 'logLevel'>): Loa
   return { config, preset, configFile, dataDir };
 }
 
+/**
+ * Imports the plugins listed under `modules:` (see {@link importPluginModules}) and validates
+ * their sections of the config file against their schemas.
+ */
+export async function loadModules(
+  loaded: LoadedConfig,
+  options: Pick<LoadOptions, 'env' | 'cwd'>,
+): Promise<{ loaded: LoadedConfig; modules: Plugin[] }> {
+  if (loaded.config.modules.length === 0) return { loaded, modules: [] };
+  const baseDir = loaded.configFile ? dirname(loaded.configFile) : options.cwd;
+  const modules = await importPluginModules(loaded.config.modules, baseDir);
+  const plugins = [...knownPlugins, ...modules];
+  const config = loaded.configFile
+    ? loadConfigFile(loaded.configFile, { env: options.env, plugins })
+    : parseConfig('', { env: options.env, plugins, source: '(defaults)' });
+  return { loaded: { ...loaded, config }, modules };
+}
+
 /** Builds the store the config asks for. */
 export function createStore(loaded: LoadedConfig): Store {
   if (loaded.config.store.type === 'memory') return new MemoryStore();
@@ -79,8 +100,13 @@ export function createStore(loaded: LoadedConfig): Store {
 export async function loadAgent(
   options: LoadOptions,
 ): Promise<{ agent: Agent; loaded: LoadedConfig }> {
-  const loaded = loadConfig(options);
+  const { loaded, modules } = await loadModules(loadConfig(options), options);
   const { config, preset } = loaded;
+  const moduleEntries: PluginEntry[] = modules.map((plugin) => ({
+    plugin,
+    config: config.plugins[plugin.name],
+    validated: true,
+  }));
   const redactor = new SecretRedactor();
   redactor.addFromEnv(options.env);
   const logger = createLogger({
@@ -93,7 +119,7 @@ export async function loadAgent(
   const model = createModelFromEnv({ env: options.env, dataDir: loaded.dataDir, logger, redactor });
   const agent = await createAgent({
     ...(model ? { model } : {}),
-    plugins: preset.plugins(config.plugins, options.mode),
+    plugins: [...preset.plugins(config.plugins, options.mode), ...moduleEntries],
     store: createStore(loaded),
     principals:
       runtime.principals.length > 0

@@ -90,28 +90,38 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .description('run channels and the monitor as a service (SIGTERM/SIGINT stop it gracefully)'),
   ).action(async (flags: CommonFlags) => {
     const { agent, loaded } = await loadAgent({ ...base(flags, io), mode: 'run' });
-    await agent.start();
-    io.stderr.write(
-      `opsagent: running preset ${loaded.preset.name}; stop with Ctrl-C or SIGTERM\n`,
-    );
-    await new Promise<void>((done) => {
-      let stopping = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          io.stderr.write(`opsagent: ${signal} again, exiting now\n`);
-          process.exit(1);
-        }
-        stopping = true;
-        io.stderr.write(`opsagent: ${signal}, stopping…\n`);
-        agent.stop().then(done, (error: unknown) => {
-          io.stderr.write(`opsagent: stop failed: ${errorMessage(error)}\n`);
-          exitCode = 1;
-          done();
-        });
-      };
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
+    // Handlers first: a signal that arrives before them would kill the process outright (the
+    // default action), e.g. from a supervisor that reacts to the "running" line below.
+    let stopping = false;
+    let stopped: (() => void) | undefined;
+    const finished = new Promise<void>((done) => {
+      stopped = done;
     });
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        io.stderr.write(`opsagent: ${signal} again, exiting now\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      io.stderr.write(`opsagent: ${signal}, stopping…\n`);
+      agent.stop().then(stopped, (error: unknown) => {
+        io.stderr.write(`opsagent: stop failed: ${errorMessage(error)}\n`);
+        exitCode = 1;
+        stopped?.();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    try {
+      await agent.start();
+      io.stderr.write(
+        `opsagent: running preset ${loaded.preset.name}; stop with Ctrl-C or SIGTERM\n`,
+      );
+      await finished;
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
   });
 
   common(program.command('status').description('print a status snapshot once, then exit'))

@@ -15,6 +15,7 @@ const EMPTY_FILE_CONFIG: CoreConfig = {
     executionTimeout: 5 * 60_000,
   },
   store: { type: 'sqlite' },
+  modules: [],
   plugins: {},
 };
 

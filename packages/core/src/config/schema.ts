@@ -266,6 +266,12 @@ export const coreConfigSchema = z
       })
       .prefault({})
       .describe('Where conversations, incidents, approvals and the audit log are kept.'),
+    modules: z
+      .array(z.string().min(1, 'name a package or a file'))
+      .default([])
+      .describe(
+        'Third-party plugins to load: npm package names (installed beside this file) or files relative to it (`./plugins/check.js`). Each must export a plugin (default export, a `plugin` export, or a list); its section is `plugins.<name>`.',
+      ),
     plugins: z
       .record(z.string(), z.unknown())
       .default(() => ({}))
