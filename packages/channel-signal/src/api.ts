@@ -39,6 +39,8 @@ export interface SignalApiOptions {
   timeoutMs?: number;
   /** fetch; default the global one. */
   fetch?: typeof fetch;
+  /** Retries of a send whose connection was refused (the API restarting); default 3. */
+  sendRetries?: number;
 }
 
 /** Outcome of a send: the message timestamp (its id) and recipients that failed. */
@@ -52,11 +54,13 @@ export class SignalApi {
   readonly url: string;
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly sendRetries: number;
 
   constructor(private readonly options: SignalApiOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.sendRetries = options.sendRetries ?? 3;
   }
 
   /** `/v1/about`; throws `SIGNAL_API_UNREACHABLE` when nothing answers. */
@@ -101,12 +105,24 @@ export class SignalApi {
     message: string,
     textMode: 'styled' | 'normal',
   ): Promise<SendOutcome> {
-    const body = await this.request('POST', '/v2/send', {
+    const payload = {
       number: this.options.number,
       recipients: [recipient],
       message,
       text_mode: textMode,
-    });
+    };
+    // A refused connection never reached the API, so retrying cannot send twice; anything else
+    // (a timeout, a 5xx after signal-cli may have sent) is not retried.
+    let body: unknown;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        body = await this.request('POST', '/v2/send', payload);
+        break;
+      } catch (error) {
+        if (attempt >= this.sendRetries || !refused(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
+    }
     const parsed = sendReplySchema.safeParse(body);
     if (!parsed.success) {
       throw new OpsAgentError(
@@ -200,7 +216,10 @@ export class SignalApi {
     }
     if (!res.ok) {
       const detail = errorBodySchema.safeParse(json);
-      const message = detail.success ? detail.data.error : text.slice(0, 200) || res.statusText;
+      let message = detail.success ? detail.data.error : text.slice(0, 200) || res.statusText;
+      if (res.status === 429) {
+        message += `; Signal rate-limited ${this.options.number}: wait, or solve the challenge (POST /v1/accounts/<number>/rate-limit-challenge)`;
+      }
       throw new OpsAgentError(
         res.status === 429 ? 'SIGNAL_RATE_LIMITED' : 'SIGNAL_REQUEST_FAILED',
         `signal-cli-rest-api ${method} ${path.split('?')[0]} failed with HTTP ${res.status}: ${message}`,
@@ -213,6 +232,11 @@ export class SignalApi {
     }
     return json;
   }
+}
+
+function refused(error: unknown): boolean {
+  const cause = (error as { cause?: { cause?: { code?: string } } } | undefined)?.cause?.cause;
+  return cause?.code === 'ECONNREFUSED';
 }
 
 function causeText(error: unknown): string {

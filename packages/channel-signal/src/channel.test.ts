@@ -20,6 +20,7 @@ import {
 } from '@opsagent/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { SignalApi } from './api.js';
 import { createSignalChannel, type SignalChannel, type SignalChannelOptions } from './channel.js';
 import { groupRecipient } from './envelope.js';
 
@@ -351,6 +352,42 @@ describe('signal channel conversation', () => {
     );
     t.fake.message({ from: OWNER, text: 'incidents' });
     await t.fake.waitForSent(1);
+  });
+});
+
+describe('signal api client', () => {
+  it('retries a send whose connection was refused while the API restarts, and sends it once', async () => {
+    const port = await closedPort();
+    const api = new SignalApi({ url: `http://127.0.0.1:${port}`, number: '+15550000001' });
+    const sending = api.send(OWNER, 'hello', 'styled');
+    await new Promise((r) => setTimeout(r, 100));
+    const fake = await startFakeSignalServer({ port });
+    cleanups.push(() => fake.close());
+    const outcome = await sending;
+    expect(fake.sent).toHaveLength(1);
+    expect(outcome.timestamp).toBe(fake.sent[0]?.timestamp);
+  });
+
+  it('gives up on a refused send after its retries, with a clear error', async () => {
+    const port = await closedPort();
+    const api = new SignalApi({
+      url: `http://127.0.0.1:${port}`,
+      number: '+15550000001',
+      sendRetries: 1,
+    });
+    const error = await api.send(OWNER, 'hello', 'styled').catch((e: unknown) => e);
+    expect(isOpsAgentError(error, 'SIGNAL_REQUEST_FAILED')).toBe(true);
+    expect(String(error)).toContain('ECONNREFUSED');
+  });
+
+  it('explains a rate limit', async () => {
+    const fake = await startFakeSignalServer();
+    cleanups.push(() => fake.close());
+    fake.failNext('send', { status: 429, body: { error: 'Rate limit', challenge_tokens: ['t'] } });
+    const api = new SignalApi({ url: fake.url, number: fake.number });
+    const error = await api.send(OWNER, 'hello', 'styled').catch((e: unknown) => e);
+    expect(isOpsAgentError(error, 'SIGNAL_RATE_LIMITED')).toBe(true);
+    expect(String(error)).toContain('rate-limit-challenge');
   });
 });
 

@@ -26,6 +26,8 @@ export interface FakeSignalServerOptions {
    * the Signal server. `false` drops them, as json-rpc mode in releases up to 0.100 does.
    */
   queueWhileDisconnected?: boolean;
+  /** Port on 127.0.0.1; default a free one. */
+  port?: number;
   /** Groups the account is in, for `GET /v1/groups/{number}` and for checking sends. */
   groups?: Array<{ internalId: string; name: string; members?: string[] }>;
 }
@@ -507,7 +509,7 @@ export async function startFakeSignalServer(
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 
