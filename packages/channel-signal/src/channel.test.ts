@@ -1,10 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type Agent,
   createAgent,
   definePlugin,
   defineRemediation,
   defineTool,
+  type InboundMessage,
   isOpsAgentError,
   type Logger,
   silentLogger,
@@ -537,6 +541,44 @@ describe('signal channel approvals', () => {
     await t.settle();
     expect(t.runs).toEqual(['web']);
     expect((await t.agent.approvals.pending()).length).toBe(1);
+  });
+
+  it('remembers which message carries which plan across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signal-plans-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const statePath = join(dir, 'signal-plans.json');
+    const fake = await startFakeSignalServer();
+    cleanups.push(() => fake.close());
+    const first = createSignalChannel({ apiUrl: fake.url, number: fake.number, statePath });
+    const view = {
+      id: 'ab12',
+      remediation: 'restart_container',
+      action: 'docker restart web on host sagan',
+      risk: 'medium' as const,
+      reason: 'unhealthy',
+      requestedBy: 'monitor',
+      expiresAt: new Date(Date.now() + 60_000),
+    };
+    const sent = await first.send(
+      { chat: OWNER },
+      { blocks: [{ type: 'approval', approval: view }] },
+    );
+    const second = createSignalChannel({
+      apiUrl: fake.url,
+      number: fake.number,
+      allowedSenders: [OWNER],
+      statePath,
+    });
+    const received: InboundMessage[] = [];
+    await second.start({ receive: async (m) => void received.push(m), logger: silentLogger });
+    cleanups.push(() => second.stop());
+    fake.reaction({ from: OWNER, emoji: '👍', targetTimestamp: Number(sent.id) });
+    while (received.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(received[0]?.action).toEqual({
+      type: 'approval',
+      approvalId: 'ab12',
+      decision: 'approve',
+    });
   });
 
   it('refuses a reaction from a viewer', async () => {
