@@ -56,10 +56,10 @@ export const webhookSchema = z
     name: name.describe('Short name, referenced by endpoints and shown in plans.'),
     url: httpUrl.describe('The URL to call.'),
     method: z.enum(['POST', 'PUT']).default('POST').describe('HTTP method.'),
-    token: z
-      .string()
-      .optional()
-      .describe('Bearer token sent with the call; use ${VAR} to keep it out of the file.'),
+    token: z.string().optional().describe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's ${VAR} syntax
+      'Bearer token sent with the call; use ${VAR} to keep it out of the file.',
+    ),
     risk: z
       .enum(['low', 'medium', 'high'])
       .default('medium')

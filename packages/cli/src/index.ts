@@ -1,3 +1,4 @@
+export { renderConfigReference } from './config-reference.js';
 export { type DoctorOptions, runDoctor } from './doctor.js';
 export {
   createStore,
@@ -18,3 +19,4 @@ export {
   presets,
   type RunMode,
 } from './presets/index.js';
+export { resolveApiTokens, startApi } from './serve-api.js';

@@ -7,6 +7,7 @@ import {
   createAgent,
   createLogger,
   defaultDataDir,
+  type Logger,
   type LogLevel,
   loadConfigFile,
   MemoryStore,
@@ -41,6 +42,8 @@ export interface LoadOptions {
   cwd: string;
   /** Least log level; overrides the file. */
   logLevel?: LogLevel | undefined;
+  /** Plugins added to the preset's (for embedding the CLI and for tests). */
+  plugins?: readonly PluginEntry[] | undefined;
 }
 
 /** A loaded configuration: the file (or defaults), the preset, and where things live. */
@@ -99,7 +102,7 @@ export function createStore(loaded: LoadedConfig): Store {
 /** Loads the config and assembles the agent for a CLI mode. */
 export async function loadAgent(
   options: LoadOptions,
-): Promise<{ agent: Agent; loaded: LoadedConfig }> {
+): Promise<{ agent: Agent; loaded: LoadedConfig; logger: Logger }> {
   const { loaded, modules } = await loadModules(loadConfig(options), options);
   const { config, preset } = loaded;
   const moduleEntries: PluginEntry[] = modules.map((plugin) => ({
@@ -109,6 +112,8 @@ export async function loadAgent(
   }));
   const redactor = new SecretRedactor();
   redactor.addFromEnv(options.env);
+  // API tokens may be written in the file itself; they never reach a log either way.
+  redactor.add(...(config.api?.tokens.map((t) => t.token) ?? []));
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
     ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }),
@@ -119,7 +124,11 @@ export async function loadAgent(
   const model = createModelFromEnv({ env: options.env, dataDir: loaded.dataDir, logger, redactor });
   const agent = await createAgent({
     ...(model ? { model } : {}),
-    plugins: [...preset.plugins(config.plugins, options.mode), ...moduleEntries],
+    plugins: [
+      ...preset.plugins(config.plugins, options.mode),
+      ...moduleEntries,
+      ...(options.plugins ?? []),
+    ],
     store: createStore(loaded),
     principals:
       runtime.principals.length > 0
@@ -141,5 +150,5 @@ export async function loadAgent(
     dataDir: loaded.dataDir,
     env: options.env,
   });
-  return { agent, loaded };
+  return { agent, loaded, logger };
 }

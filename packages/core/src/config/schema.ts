@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Risk } from '../contracts/remediation.js';
 import { ROLES } from '../contracts/roles.js';
 import type { Severity } from '../contracts/source.js';
+import { apiConfigSchema } from '../http/config.js';
 import type { LogLevel } from '../logging/logger.js';
 import type {
   AgentLoopOptions,
@@ -271,6 +272,11 @@ export const coreConfigSchema = z
       .default([])
       .describe(
         'Third-party plugins to load: npm package names (installed beside this file) or files relative to it (`./plugins/check.js`). Each must export a plugin (default export, a `plugin` export, or a list); its section is `plugins.<name>`.',
+      ),
+    api: apiConfigSchema
+      .optional()
+      .describe(
+        'The management HTTP API served by `opsagent run`: health, status, incidents, approvals, metrics. Absent: no API.',
       ),
     plugins: z
       .record(z.string(), z.unknown())
