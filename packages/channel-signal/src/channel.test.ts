@@ -421,6 +421,17 @@ describe('signal channel connection', () => {
     expect(sent?.body.message).toBe('after');
   });
 
+  it('notices a half-open connection by its unanswered pings and reconnects', async () => {
+    const t = await setup({ channel: { heartbeatMs: 50 }, script: [reply('still here')] });
+    t.fake.goSilent(true);
+    t.fake.message({ from: OWNER, text: 'are you there?' });
+    await t.fake.waitForConnections(2);
+    t.fake.goSilent(false);
+    const [sent] = await t.fake.waitForSent(1);
+    expect(sent?.body.message).toBe('still here');
+    expect(t.logs.some((l) => l.message?.includes('stopped answering pings'))).toBe(true);
+  });
+
   it('keeps retrying while the API refuses the WebSocket, then resumes', async () => {
     const t = await setup();
     t.fake.failNext('receive', { status: 503, times: 2 });

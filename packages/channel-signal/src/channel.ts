@@ -39,6 +39,11 @@ export interface SignalChannelOptions {
   pollTimeoutSeconds?: number;
   /** Reconnect backoff; default 1 s doubling up to 60 s, with jitter. */
   reconnect?: Partial<BackoffOptions>;
+  /**
+   * How often the WebSocket is pinged, in ms; a connection that has not answered the previous
+   * ping by the next one is dropped and reopened (a half-open connection). Default 30 s.
+   */
+  heartbeatMs?: number;
   /** How often the typing indicator is renewed while the agent works, in ms; default 10 s. */
   typingRefreshMs?: number;
   /** Time allowed for one API request, in ms; default 15 s. */
@@ -108,6 +113,7 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
     maxDelayMs: options.reconnect?.maxDelayMs ?? 60_000,
   };
   const typingRefreshMs = options.typingRefreshMs ?? 10_000;
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
   const random = options.random ?? Math.random;
   const allowed = new Set((options.allowedSenders ?? []).map((s) => s.toLowerCase()));
 
@@ -262,9 +268,24 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
       const ws = new WebSocket(api.receiveSocketUrl(), { handshakeTimeout: 15_000 });
       socket = ws;
       let opened = false;
+      let heartbeat: NodeJS.Timeout | undefined;
+      let answered = true;
+      ws.on('pong', () => {
+        answered = true;
+      });
       ws.on('open', () => {
         opened = true;
         connected = true;
+        heartbeat = setInterval(() => {
+          if (!answered) {
+            log()?.warn({ heartbeatMs }, 'Signal WebSocket stopped answering pings; reconnecting');
+            ws.terminate();
+            return;
+          }
+          answered = false;
+          ws.ping();
+        }, heartbeatMs);
+        heartbeat.unref?.();
         if (attempt > 0) log()?.info({ attempts: attempt }, 'Signal WebSocket reconnected');
         attempt = 0;
         resolve();
@@ -284,6 +305,7 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
         else log()?.warn({ err: error }, 'Signal WebSocket error');
       });
       ws.on('close', (code) => {
+        clearInterval(heartbeat);
         connected = false;
         if (socket === ws) socket = undefined;
         if (!opened) {

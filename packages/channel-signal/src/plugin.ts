@@ -48,6 +48,14 @@ export const signalConfigSchema = z
       .max(120)
       .default(10)
       .describe('Seconds one receive poll waits for messages (normal/native mode).'),
+    heartbeat: z
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe(
+        'WebSocket ping interval, ms; a connection that misses a ping is dropped and reopened.',
+      ),
     reconnect: z
       .strictObject({
         initialDelay: z.number().int().min(10).default(1000).describe('First retry delay, ms.'),
@@ -132,6 +140,7 @@ export const signalPlugin: Plugin<typeof signalConfigSchema> = definePlugin({
       textMode: ctx.config.textMode,
       maxMessageLength: ctx.config.maxMessageLength,
       pollTimeoutSeconds: ctx.config.pollTimeout,
+      heartbeatMs: ctx.config.heartbeat,
       reconnect: {
         initialDelayMs: ctx.config.reconnect.initialDelay,
         maxDelayMs: ctx.config.reconnect.maxDelay,

@@ -127,6 +127,11 @@ export interface FakeSignalServer {
   waitForSend(match: (send: FakeSignalSend) => boolean): Promise<FakeSignalSend>;
   /** Drops every WebSocket abruptly (no close frame), as a network failure or a restart does. */
   dropConnections(): void;
+  /**
+   * Stops answering the client's pings and sending it frames while keeping the TCP connection
+   * open: a half-open connection, as after a router restart. `false` restores it.
+   */
+  goSilent(silent: boolean): void;
   /** Makes the next calls of a route fail with this status and body. */
   failNext(route: FakeSignalRoute, error: FakeSignalError): void;
   /** Stops the server. */
@@ -236,7 +241,7 @@ export async function startFakeSignalServer(
       return;
     }
     const open = [...sockets].filter((s) => s.readyState === s.OPEN);
-    if (open.length === 0) return;
+    if (open.length === 0 || silent) return;
     while (queue.length > 0) {
       const frame = queue.shift()!;
       for (const socket of open) socket.send(frame);
@@ -479,7 +484,8 @@ export async function startFakeSignalServer(
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => json(res, 500, { error: String(error) }));
   });
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new WebSocketServer({ noServer: true, autoPong: false });
+  let silent = false;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = req.url ?? '/';
     requests.push({ method: 'GET', path, headers: headersOf(req), body: undefined });
@@ -502,6 +508,9 @@ export async function startFakeSignalServer(
         notify();
       });
       ws.on('error', () => sockets.delete(ws));
+      ws.on('ping', (data) => {
+        if (!silent) ws.pong(data);
+      });
       notify();
       flush();
     });
@@ -562,6 +571,10 @@ export async function startFakeSignalServer(
     dropConnections() {
       for (const socket of sockets) socket.terminate();
       sockets.clear();
+    },
+    goSilent(value) {
+      silent = value;
+      if (!value) flush();
     },
     failNext(route, error) {
       const list = failures.get(route) ?? [];
