@@ -8,6 +8,7 @@ import {
 } from '@opsagent/source-homelab';
 import {
   callTool,
+  callTools,
   createTestAgent,
   type FakeHomeAssistant,
   fakeDockerCliFiles,
@@ -274,6 +275,15 @@ describe.skipIf(unavailable !== undefined)(
           ]),
           'AGENTS.md':
             '# nas\nThe backup container runs nightly at 03:00. Never restart it by hand.\n',
+          // A systemctl that remembers restarts: `is-active` says active once restarted.
+          'bin/systemctl': `#!/bin/sh
+D="$(dirname "$0")/.."
+case "$1" in
+  restart) echo "$2" >> "$D/restarted"; exit 0 ;;
+  is-active) grep -qx "$2" "$D/restarted" 2>/dev/null && { echo active; exit 0; }; echo inactive; exit 3 ;;
+  *) echo "fake systemctl: $*" >&2; exit 1 ;;
+esac
+`,
         },
       });
       silent = await startSilentTcpServer();
@@ -315,8 +325,9 @@ describe.skipIf(unavailable !== undefined)(
             config: {
               local: { name: 'sagan' },
               hosts: [host('nas', sshd.port), host('attic', silent.port)],
-              ssh: { knownHosts: sshd.knownHostsPath, connectTimeout: 800, commandTimeout: 3000 },
-              hostTimeout: 1500,
+              // Generous for the live host on a busy machine; the dead one costs this once.
+              ssh: { knownHosts: sshd.knownHostsPath, connectTimeout: 4000, commandTimeout: 6000 },
+              hostTimeout: 5000,
               contextFiles: { paths: ['CLAUDE.md'], maxBytes: 1024 },
             },
           },
@@ -349,6 +360,79 @@ describe.skipIf(unavailable !== undefined)(
       expect(system).toContain('truncated="true"');
       expect(system).not.toContain('x'.repeat(1100));
       expect(system).toMatch(/- attic \(ssh\): unreachable now/);
+    });
+
+    it('runs the tools over SSH and restarts an allowlisted unit with approval, verified active', async () => {
+      const { collector, dir } = await localLab({ containers: [] });
+      const plugin = createHomelabPlugin({ collector, baseDir: dir });
+      const t = await createTestAgent({
+        plugins: [
+          {
+            plugin,
+            config: {
+              local: { enabled: false },
+              docker: { enabled: false },
+              hosts: [
+                {
+                  name: 'nas',
+                  address: '127.0.0.1',
+                  port: sshd.port,
+                  user: sshd.user,
+                  keyFile: sshd.clientKeyPath,
+                  units: ['caddy'],
+                  contextFiles: [],
+                },
+              ],
+              ssh: { knownHosts: sshd.knownHostsPath },
+              remediations: { verifyTimeout: '5s' },
+            },
+          },
+        ],
+        script: [
+          callTools(
+            { name: 'list_containers', input: { host: 'nas' } },
+            { name: 'container_logs', input: { host: 'nas', container: 'jellyfin', tail: 5 } },
+            { name: 'disk_usage', input: { host: 'nas', path: sshd.dir } },
+            { name: 'top_processes', input: { host: 'nas', limit: 3, sortBy: 'memory' } },
+            {
+              name: 'run_readonly_command',
+              input: { host: 'nas', command: 'systemctl is-active caddy' },
+            },
+            { name: 'host_status', input: { host: 'pi' } },
+          ),
+          callTool('propose_remediation', {
+            remediation: 'restart_unit',
+            input: { host: 'nas', unit: 'sshd' },
+            reason: 'try',
+          }),
+          callTool('propose_remediation', {
+            remediation: 'restart_unit',
+            input: { host: 'nas', unit: 'caddy' },
+            reason: 'caddy is down',
+          }),
+          reply('Proposed a caddy restart.'),
+        ],
+      });
+      cleanups.push(() => t.stop());
+      await t.ask('caddy on nas looks down');
+      const results = JSON.parse(tools(t.model!.requests[1]!))
+        .at(-1)
+        .results.map((r: { output: string }) => r.output)
+        .join('\n---\n');
+      expect(results).toMatch(/jellyfin\trunning\thealthy\trestarts 0\tup \S+/);
+      expect(results).toContain('backup\texited (1)\tnone');
+      expect(results).toContain('No log lines from jellyfin on nas');
+      expect(results).toMatch(/opsagent-sshd-\S+ takes [\d.]+ \S+ on nas/);
+      expect(results).toMatch(/nas: Top 3 of \d+ processes by memory/);
+      expect(results).toContain('$ systemctl is-active caddy  (on nas, exit 3)\ninactive');
+      expect(results).toContain('no host named "pi"; hosts: nas');
+      expect(tools(t.model!.requests[2]!)).toContain('not in the restart allowlist of that host');
+      const [pending] = await t.agent.approvals.pending();
+      expect(pending?.action).toBe('restart systemd unit caddy on nas');
+      await t.ask(`approve ${pending!.id}`, { sender: 'olga' });
+      const done = await t.agent.store.getApproval(pending!.id);
+      expect(done?.status).toBe('succeeded');
+      expect(done?.result?.detail).toContain('verification: passed: caddy on nas is active');
     });
   },
 );

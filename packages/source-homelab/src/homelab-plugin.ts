@@ -166,6 +166,11 @@ export const homelabConfigSchema = z
     hostTimeout: duration
       .prefault('8s')
       .describe('Time allowed to read one host; past it the host is unreachable.'),
+    retryUnreachable: duration
+      .prefault('30s')
+      .describe(
+        'How long status reports an unreachable host from cache before trying it again (checks and tools always try).',
+      ),
     homeAssistant: z
       .strictObject({
         url: z
@@ -377,6 +382,7 @@ export function createHomelabPlugin(
         members,
         cacheTtlMs: config.cacheTtl,
         hostTimeoutMs: config.hostTimeout,
+        retryUnreachableMs: config.retryUnreachable,
         ...(overrides.clock ? { clock: overrides.clock } : {}),
       });
       const tools: Tool[] = [];

@@ -39,6 +39,11 @@ export interface FleetOptions {
   cacheTtlMs?: number;
   /** Time allowed to read one host, in ms; default 8000. A host past it is unreachable. */
   hostTimeoutMs?: number;
+  /**
+   * How long an unreachable host is reported from cache before `status` tries it again, in ms;
+   * default 30000. Checks and tools always try again.
+   */
+  retryUnreachableMs?: number;
   clock?: Clock;
 }
 
@@ -52,6 +57,7 @@ export class Fleet {
   private readonly cache = new Map<string, HostState>();
   private readonly inflight = new Map<string, Promise<HostState>>();
   private readonly ttlMs: number;
+  private readonly retryMs: number;
   readonly hostTimeoutMs: number;
   private readonly clock: Clock;
 
@@ -59,6 +65,7 @@ export class Fleet {
     this.members = new Map(options.members.map((m) => [m.target.name, m]));
     this.ttlMs = Math.max(0, options.cacheTtlMs ?? 5000);
     this.hostTimeoutMs = options.hostTimeoutMs ?? 8000;
+    this.retryMs = options.retryUnreachableMs ?? 30_000;
     this.clock = options.clock ?? systemClock;
   }
 
@@ -93,12 +100,19 @@ export class Fleet {
     return member;
   }
 
-  /** Reads one host (or returns its cached reading). Never rejects: failures are states. */
+  /**
+   * Reads one host, or returns its cached reading (younger than the TTL, or an unreachable one
+   * younger than the retry interval, so a dead host costs its timeout once, not on every status).
+   * `fresh` always reads. Never rejects: failures are states.
+   */
   read(name: string, fresh = false): Promise<HostState> {
     const member = this.member(name);
     const cached = this.cache.get(member.target.name);
-    if (!fresh && cached && this.clock.now().getTime() - cached.at.getTime() < this.ttlMs)
-      return Promise.resolve(cached);
+    if (!fresh && cached) {
+      const age = this.clock.now().getTime() - cached.at.getTime();
+      if (age < (cached.ok ? this.ttlMs : Math.max(this.ttlMs, this.retryMs)))
+        return Promise.resolve(cached);
+    }
     let run = this.inflight.get(member.target.name);
     if (!run) {
       run = this.readNow(member).finally(() => this.inflight.delete(member.target.name));

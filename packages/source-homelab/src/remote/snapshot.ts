@@ -3,24 +3,29 @@ import type { ContainerInfo } from '../docker/container.js';
 import { parseInspect } from '../docker/container.js';
 import type { HostSnapshot, ProcessList } from '../local/collect.js';
 import { realDisks } from '../local/collect.js';
+import { shellQuote } from '../ssh/quote.js';
 
 /**
- * One shell command line that prints everything a snapshot needs, in `@@name` sections, using
- * only standard tools (/proc, df, uname, and the `docker` CLI when present): one round trip.
+ * The POSIX sh script that prints everything a snapshot needs, in `@@name` sections: /proc files
+ * are read with shell builtins (no process per file, which matters on a busy Raspberry Pi), then
+ * `uname`, `df` and the `docker` CLI when present. One round trip per snapshot.
  */
-export const SNAPSHOT_SCRIPT = [
-  'echo @@hostname; hostname 2>/dev/null || cat /proc/sys/kernel/hostname',
-  'echo @@os; cat /etc/os-release 2>/dev/null',
+const SNAPSHOT_SH = [
+  'r() { [ -r "$1" ] || return 0; while IFS= read -r l || [ -n "$l" ]; do printf "%s\\n" "$l"; done < "$1"; }',
+  'echo @@hostname; r /proc/sys/kernel/hostname',
+  'echo @@os; r /etc/os-release',
   'echo @@arch; uname -m',
-  'echo @@loadavg; cat /proc/loadavg',
-  'echo @@nproc; nproc 2>/dev/null || getconf _NPROCESSORS_ONLN',
-  "echo @@stat; grep '^cpu' /proc/stat",
-  'echo @@meminfo; cat /proc/meminfo',
-  'echo @@uptime; cat /proc/uptime',
+  'echo @@loadavg; r /proc/loadavg',
+  'echo @@stat; while IFS= read -r l; do case "$l" in cpu*) printf "%s\\n" "$l";; *) break;; esac; done < /proc/stat',
+  'echo @@meminfo; r /proc/meminfo',
+  'echo @@uptime; r /proc/uptime',
   'echo @@df; df -kPT 2>/dev/null',
-  'echo @@temp; cat /sys/class/thermal/thermal_zone0/temp 2>/dev/null',
+  'echo @@temp; r /sys/class/thermal/thermal_zone0/temp',
   'echo @@docker; if command -v docker >/dev/null 2>&1; then if ids=$(docker ps -aq --no-trunc 2>&1); then if [ -n "$ids" ]; then docker inspect $ids 2>/dev/null; else echo "[]"; fi; else echo "!error $ids"; fi; else echo "!absent"; fi',
-].join('; ');
+].join('\n');
+
+/** The command line sent over SSH: the script run by `sh`, whatever the login shell is. */
+export const SNAPSHOT_SCRIPT = `exec sh -c ${shellQuote(SNAPSHOT_SH)}`;
 
 /** Splits the script's output into its `@@name` sections. */
 export function splitSections(output: string): Map<string, string> {
@@ -205,12 +210,13 @@ export function parsePs(
     .map((line) => {
       const f = line.split(/\s+/);
       const [pid, user, pcpu, pmem, rss, stat, comm] = f;
-      const args = f.slice(7).join(' ');
-      const name = comm ?? '';
+      // comm can be a thread name (node shows "MainThread"): name the program from argv[0] when there is one.
+      const argv = f.slice(7);
+      const program = argv[0]?.startsWith('[') ? undefined : argv[0]?.split('/').pop();
       return {
         pid: Number(pid),
-        name,
-        params: args.startsWith(name) ? args.slice(name.length).trim() : args,
+        name: program || comm || '',
+        params: program ? argv.slice(1).join(' ') : argv.join(' '),
         user: user ?? '',
         cpuPercent: Number(pcpu) || 0,
         memPercent:
