@@ -166,6 +166,11 @@ export const homelabConfigSchema = z
     hostTimeout: duration
       .prefault('8s')
       .describe('Time allowed to read one host; past it the host is unreachable.'),
+    statusMaxAge: duration
+      .prefault('60s')
+      .describe(
+        'How old a reading may be and still answer status at once while a fresh one is taken in the background (0: status waits for a reading older than cacheTtl).',
+      ),
     retryUnreachable: duration
       .prefault('30s')
       .describe(
@@ -383,6 +388,7 @@ export function createHomelabPlugin(
         cacheTtlMs: config.cacheTtl,
         hostTimeoutMs: config.hostTimeout,
         retryUnreachableMs: config.retryUnreachable,
+        maxAgeMs: config.statusMaxAge,
         ...(overrides.clock ? { clock: overrides.clock } : {}),
       });
       const tools: Tool[] = [];

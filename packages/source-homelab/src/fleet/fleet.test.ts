@@ -75,9 +75,11 @@ describe('Fleet', () => {
       error: expect.stringContaining('reading attic timed out after 100 ms'),
     });
 
-    // Within the TTL nothing is read again; the dead host is reported from cache until the retry interval.
+    // Past the TTL, live hosts answer from their last reading at once while a fresh one is taken
+    // in the background; the dead host is reported from cache until the retry interval.
     clock.advance(10_000);
-    await fleet.readAll();
+    const stale = await fleet.readAll();
+    expect(stale.map((s) => s.at.getTime())).toEqual(states.map((s) => s.at.getTime()));
     expect(members.map((m) => (m.target as ReturnType<typeof target>).reads)).toEqual([2, 2, 2, 1]);
     clock.advance(25_000);
     await fleet.readAll();
@@ -85,6 +87,25 @@ describe('Fleet', () => {
     // Checks and tools read fresh.
     await fleet.read('attic', true);
     expect(dead.reads).toBe(3);
+  });
+
+  it('waits for a fresh reading when stale answers are off (maxAgeMs 0)', async () => {
+    const clock = createManualClock();
+    let n = 0;
+    const host = target('nas', async () => {
+      n += 1;
+      return { ...reading, n } as unknown as HostReading;
+    });
+    const fleet = new Fleet({
+      members: [{ target: host, thresholds: resolveThresholds(), units: [], contextFiles: [] }],
+      cacheTtlMs: 1000,
+      maxAgeMs: 0,
+      clock,
+    });
+    await fleet.read('nas');
+    clock.advance(2000);
+    const state = await fleet.read('nas');
+    expect(state.ok && (state.reading as unknown as { n: number }).n).toBe(2);
   });
 
   it('shares one reading between concurrent callers and names unknown hosts', async () => {

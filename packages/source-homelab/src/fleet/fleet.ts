@@ -44,6 +44,11 @@ export interface FleetOptions {
    * default 30000. Checks and tools always try again.
    */
   retryUnreachableMs?: number;
+  /**
+   * How old a good reading may be and still answer `status` at once while a fresh one is taken
+   * in the background, in ms; default 60000. 0 makes `status` wait for a reading older than the TTL.
+   */
+  maxAgeMs?: number;
   clock?: Clock;
 }
 
@@ -58,6 +63,7 @@ export class Fleet {
   private readonly inflight = new Map<string, Promise<HostState>>();
   private readonly ttlMs: number;
   private readonly retryMs: number;
+  private readonly maxAgeMs: number;
   readonly hostTimeoutMs: number;
   private readonly clock: Clock;
 
@@ -66,6 +72,7 @@ export class Fleet {
     this.ttlMs = Math.max(0, options.cacheTtlMs ?? 5000);
     this.hostTimeoutMs = options.hostTimeoutMs ?? 8000;
     this.retryMs = options.retryUnreachableMs ?? 30_000;
+    this.maxAgeMs = options.maxAgeMs ?? 60_000;
     this.clock = options.clock ?? systemClock;
   }
 
@@ -101,22 +108,34 @@ export class Fleet {
   }
 
   /**
-   * Reads one host, or returns its cached reading (younger than the TTL, or an unreachable one
-   * younger than the retry interval, so a dead host costs its timeout once, not on every status).
-   * `fresh` always reads. Never rejects: failures are states.
+   * Reads one host, or returns its cached reading: one younger than the TTL; an unreachable one
+   * younger than the retry interval (a dead host costs its timeout once, not on every status);
+   * or a good one younger than `maxAgeMs`, while a fresh reading is taken in the background.
+   * `fresh` always waits for a new reading. Never rejects: failures are states.
    */
   read(name: string, fresh = false): Promise<HostState> {
     const member = this.member(name);
-    const cached = this.cache.get(member.target.name);
+    const key = member.target.name;
+    const cached = this.cache.get(key);
     if (!fresh && cached) {
       const age = this.clock.now().getTime() - cached.at.getTime();
       if (age < (cached.ok ? this.ttlMs : Math.max(this.ttlMs, this.retryMs)))
         return Promise.resolve(cached);
+      // Stale but recent enough: answer now, refresh in the background.
+      if (cached.ok && age < this.maxAgeMs) {
+        this.start(member);
+        return Promise.resolve(cached);
+      }
     }
-    let run = this.inflight.get(member.target.name);
+    return this.start(member);
+  }
+
+  private start(member: FleetMember): Promise<HostState> {
+    const key = member.target.name;
+    let run = this.inflight.get(key);
     if (!run) {
-      run = this.readNow(member).finally(() => this.inflight.delete(member.target.name));
-      this.inflight.set(member.target.name, run);
+      run = this.readNow(member).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, run);
     }
     return run;
   }

@@ -86,6 +86,8 @@ export function createFleetRemediations(options: FleetRemediationOptions): Remed
       if (typeof data.container !== 'string' || typeof data.host !== 'string') return undefined;
       if (!['unhealthy', 'restart-loop', 'stopped'].includes(String(data.problem)))
         return undefined;
+      // A container that exited cleanly (a one-shot job) is not restarted unasked.
+      if (data.problem === 'stopped' && finding.severity !== 'critical') return undefined;
       if (!fleet.members.has(data.host)) return undefined;
       if (!allowed.includes('*') && !allowed.includes(data.container)) return undefined;
       return { host: data.host as (typeof hosts)[number], container: data.container };

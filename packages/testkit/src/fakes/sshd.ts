@@ -157,6 +157,9 @@ export async function startTestSshd(options: TestSshdOptions = {}): Promise<Test
   const child = spawn(SSHD_PATH, ['-D', '-e', '-f', configPath], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // Never leave a server behind if the test process ends without calling close().
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
@@ -185,6 +188,7 @@ export async function startTestSshd(options: TestSshdOptions = {}): Promise<Test
     dir,
     binDir,
     async close() {
+      process.removeListener('exit', killOnExit);
       if (child.exitCode === null) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.kill('SIGTERM');
