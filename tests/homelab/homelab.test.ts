@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type HealthCheck, silentLogger } from '@opsagent/core';
 import {
   createDockerEngineClient,
   createHomelabPlugin,
   HOMELAB_DEFAULT_POLICY,
+  homelabConfigSchema,
 } from '@opsagent/source-homelab';
 import {
   callTool,
@@ -360,6 +362,50 @@ esac
       expect(system).toContain('truncated="true"');
       expect(system).not.toContain('x'.repeat(1100));
       expect(system).toMatch(/- attic \(ssh\): unreachable now/);
+    });
+
+    it('doctor logs in to each host and says how to fix a refused host key', async () => {
+      const emptyKnownHosts = join(sshd.dir, 'known_hosts_other');
+      writeFileSync(emptyKnownHosts, '');
+      const plugin = createHomelabPlugin({ collector: fakeCollector() });
+      const setup = async (knownHosts: string) =>
+        plugin.setup({
+          logger: silentLogger,
+          dataDir: sshd.dir,
+          env: {},
+          config: homelabConfigSchema.parse({
+            local: { enabled: false },
+            hosts: [
+              {
+                name: 'nas',
+                address: '127.0.0.1',
+                port: sshd.port,
+                user: sshd.user,
+                keyFile: sshd.clientKeyPath,
+              },
+            ],
+            ssh: { knownHosts },
+          }),
+        });
+      const good = await setup(sshd.knownHostsPath);
+      const run = (c: HealthCheck) =>
+        c
+          .run({ signal: AbortSignal.timeout(10_000), logger: silentLogger })
+          .catch((e: Error) => ({ status: 'fail', detail: e.message }));
+      expect(await Promise.all(good.checks!.map(run))).toEqual([
+        { status: 'ok', detail: `1 keys in ${sshd.knownHostsPath}` },
+        { status: 'ok', detail: `logged in as ${sshd.user}@127.0.0.1:${sshd.port}` },
+      ]);
+      await good.dispose?.();
+      const refused = await setup(emptyKnownHosts);
+      const [, login] = await Promise.all(refused.checks!.map(run));
+      expect(login).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(
+          /unknown host key for nas .* ssh-keyscan -p \d+ 127\.0\.0\.1 >>/,
+        ),
+      });
+      await refused.dispose?.();
     });
 
     it('runs the tools over SSH and restarts an allowlisted unit with approval, verified active', async () => {

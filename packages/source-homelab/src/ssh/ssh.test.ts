@@ -1,5 +1,6 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   dockerInspectJson,
@@ -171,6 +172,43 @@ describe.skipIf(unavailable !== undefined)(
         message: expect.stringContaining('timed out after 300 ms'),
       });
       expect((await h.exec('echo alive')).stdout).toBe('alive');
+    });
+
+    it('logs in with the ssh-agent when no key file is given', async () => {
+      const socket = join(sshd.dir, 'agent.sock');
+      const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 100 && !existsSync(socket); i += 1)
+          await new Promise((r) => setTimeout(r, 20));
+        execFileSync('ssh-add', ['-q', sshd.clientKeyPath], {
+          env: { ...process.env, SSH_AUTH_SOCK: socket },
+          stdio: 'ignore',
+        });
+        const h = new SshHost(
+          { name: 'nas', address: '127.0.0.1', port: sshd.port, user: sshd.user },
+          () => loadKnownHosts(sshd.knownHostsPath),
+          sshd.knownHostsPath,
+          timings,
+          undefined,
+          { SSH_AUTH_SOCK: socket },
+        );
+        hosts.push(h);
+        expect((await h.exec('echo via-agent')).stdout).toBe('via-agent');
+        const none = new SshHost(
+          { name: 'nas', address: '127.0.0.1', port: sshd.port, user: sshd.user },
+          () => [],
+          'x',
+          timings,
+          undefined,
+          {},
+        );
+        await expect(none.exec('true')).rejects.toMatchObject({
+          code: 'SSH_NO_CREDENTIALS',
+          message: expect.stringContaining('run an ssh-agent'),
+        });
+      } finally {
+        agent.kill();
+      }
     });
 
     it('names a wrong key file and a refused login', async () => {
