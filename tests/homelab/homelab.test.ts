@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type HealthCheck, silentLogger } from '@opsagent/core';
+import { Writable } from 'node:stream';
+import { createLogger, type HealthCheck, SecretRedactor, silentLogger } from '@opsagent/core';
 import {
   createDockerEngineClient,
   createHomelabPlugin,
@@ -210,6 +211,20 @@ describe('Home Assistant', () => {
         : never
       : never,
   ) {
+    // Every log line at debug level, with no value-based redaction: the token must not be logged at all.
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const logger = createLogger({
+      level: 'debug',
+      pretty: false,
+      destination,
+      redactor: new SecretRedactor(),
+    });
     const { collector, dir } = await localLab({ containers: [] });
     const plugin = createHomelabPlugin({ collector, baseDir: dir });
     const t = await createTestAgent({
@@ -217,9 +232,10 @@ describe('Home Assistant', () => {
       approvals: { policy: [...HOMELAB_DEFAULT_POLICY] },
       env: { HA_URL: ha.url, HA_TOKEN: ha.token },
       script,
+      logger,
     });
     cleanups.push(() => t.stop());
-    return { t };
+    return { t, logs: lines };
   }
 
   const turnOn = [
@@ -234,8 +250,10 @@ describe('Home Assistant', () => {
 
   it('"turn on the living room lights" just works for an operator: found by name, run at once by policy, verified', async () => {
     ha.entities.get('light.living_room')!.state = 'off';
-    const { t } = await haAgent(turnOn);
+    const { t, logs } = await haAgent(turnOn);
     const replies = await t.ask('turn on the living room lights', { sender: 'olga' });
+    expect(logs.join('')).toContain('calling Home Assistant service');
+    expect(logs.join('')).not.toContain(ha.token);
     expect(replies.join('\n')).toContain('lights are on');
     expect(replies.join('\n')).toContain(
       'Done: call Home Assistant light.turn_on on light.living_room',
