@@ -106,8 +106,10 @@ describe.skipIf(unavailable !== undefined)(
       const first = await h.exec('echo $SSH_CONNECTION');
       const second = await h.exec('echo $SSH_CONNECTION');
       expect(first.stdout).toBe(second.stdout);
-      const results = await Promise.all([1, 2, 3, 4].map((n) => h.exec(`echo ${n}`)));
-      expect(results.map((r) => r.stdout)).toEqual(['1', '2', '3', '4']);
+      // More commands at once than OpenSSH's default MaxSessions (10): they take turns.
+      const many = Array.from({ length: 15 }, (_, n) => n);
+      const results = await Promise.all(many.map((n) => h.exec(`sleep 0.1; echo ${n}`)));
+      expect(results.map((r) => r.stdout)).toEqual(many.map(String));
       (await h.connection()).connection?.end();
       await new Promise((resolve) => setTimeout(resolve, 50));
       const third = await h.exec('echo $SSH_CONNECTION');
