@@ -58,6 +58,8 @@ export const DEFAULT_READONLY_COMMANDS: readonly CommandTemplate[] = [
   { name: 'docker_logs', template: 'docker logs --tail {lines} {container}' },
   { name: 'ip_addr', template: 'ip -brief addr' },
   { name: 'ip_route', template: 'ip route' },
+  { name: 'ip_link_stats', template: 'ip -s link' },
+  { name: 'ip_link_stats_dev', template: 'ip -s link show {interface}' },
   { name: 'ss_listening', template: 'ss -tuln' },
   { name: 'ping', template: 'ping -c 3 -W 2 {host}' },
   { name: 'dig', template: 'dig +short {host}' },
