@@ -45,7 +45,13 @@ describe('run_readonly_command allowlist', () => {
       '/var/log/syslog',
     ]);
     expect(resolveReadonlyCommand('df -h').argv).toEqual(['df', '-h']);
-    expect(resolveReadonlyCommand('ip -s link show eth0').argv).toEqual(['ip', '-s', 'link', 'show', 'eth0']);
+    expect(resolveReadonlyCommand('ip -s link show eth0').argv).toEqual([
+      'ip',
+      '-s',
+      'link',
+      'show',
+      'eth0',
+    ]);
   });
 
   it('accepts extra templates from config and checks them', () => {
