@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger, type HealthCheck, SecretRedactor, silentLogger } from '@opsagent/core';
 import {
   createDockerEngineClient,
   createHomelabPlugin,
   HOMELAB_DEFAULT_POLICY,
+  homelabConfigSchema,
 } from '@opsagent/source-homelab';
 import {
   callTool,
@@ -208,6 +211,20 @@ describe('Home Assistant', () => {
         : never
       : never,
   ) {
+    // Every log line at debug level, with no value-based redaction: the token must not be logged at all.
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const logger = createLogger({
+      level: 'debug',
+      pretty: false,
+      destination,
+      redactor: new SecretRedactor(),
+    });
     const { collector, dir } = await localLab({ containers: [] });
     const plugin = createHomelabPlugin({ collector, baseDir: dir });
     const t = await createTestAgent({
@@ -215,9 +232,10 @@ describe('Home Assistant', () => {
       approvals: { policy: [...HOMELAB_DEFAULT_POLICY] },
       env: { HA_URL: ha.url, HA_TOKEN: ha.token },
       script,
+      logger,
     });
     cleanups.push(() => t.stop());
-    return { t };
+    return { t, logs: lines };
   }
 
   const turnOn = [
@@ -232,8 +250,10 @@ describe('Home Assistant', () => {
 
   it('"turn on the living room lights" just works for an operator: found by name, run at once by policy, verified', async () => {
     ha.entities.get('light.living_room')!.state = 'off';
-    const { t } = await haAgent(turnOn);
+    const { t, logs } = await haAgent(turnOn);
     const replies = await t.ask('turn on the living room lights', { sender: 'olga' });
+    expect(logs.join('')).toContain('calling Home Assistant service');
+    expect(logs.join('')).not.toContain(ha.token);
     expect(replies.join('\n')).toContain('lights are on');
     expect(replies.join('\n')).toContain(
       'Done: call Home Assistant light.turn_on on light.living_room',
@@ -360,6 +380,50 @@ esac
       expect(system).toContain('truncated="true"');
       expect(system).not.toContain('x'.repeat(1100));
       expect(system).toMatch(/- attic \(ssh\): unreachable now/);
+    });
+
+    it('doctor logs in to each host and says how to fix a refused host key', async () => {
+      const emptyKnownHosts = join(sshd.dir, 'known_hosts_other');
+      writeFileSync(emptyKnownHosts, '');
+      const plugin = createHomelabPlugin({ collector: fakeCollector() });
+      const setup = async (knownHosts: string) =>
+        plugin.setup({
+          logger: silentLogger,
+          dataDir: sshd.dir,
+          env: {},
+          config: homelabConfigSchema.parse({
+            local: { enabled: false },
+            hosts: [
+              {
+                name: 'nas',
+                address: '127.0.0.1',
+                port: sshd.port,
+                user: sshd.user,
+                keyFile: sshd.clientKeyPath,
+              },
+            ],
+            ssh: { knownHosts },
+          }),
+        });
+      const good = await setup(sshd.knownHostsPath);
+      const run = (c: HealthCheck) =>
+        c
+          .run({ signal: AbortSignal.timeout(10_000), logger: silentLogger })
+          .catch((e: Error) => ({ status: 'fail', detail: e.message }));
+      expect(await Promise.all(good.checks!.map(run))).toEqual([
+        { status: 'ok', detail: `1 keys in ${sshd.knownHostsPath}` },
+        { status: 'ok', detail: `logged in as ${sshd.user}@127.0.0.1:${sshd.port}` },
+      ]);
+      await good.dispose?.();
+      const refused = await setup(emptyKnownHosts);
+      const [, login] = await Promise.all(refused.checks!.map(run));
+      expect(login).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(
+          /unknown host key for nas .* ssh-keyscan -p \d+ 127\.0\.0\.1 >>/,
+        ),
+      });
+      await refused.dispose?.();
     });
 
     it('runs the tools over SSH and restarts an allowlisted unit with approval, verified active', async () => {

@@ -336,6 +336,7 @@ export function createHomelabPlugin(
         }
       }
       if (config.hosts.length > 0) {
+        const hostChecks: HealthCheck[] = [];
         const knownHostsPath = expandPath(
           config.ssh.knownHosts,
           overrides.baseDir ?? process.cwd(),
@@ -371,6 +372,16 @@ export function createHomelabPlugin(
             units: host.units,
             contextFiles: host.contextFiles,
           });
+          hostChecks.push({
+            name: `ssh ${host.name}`,
+            async run() {
+              await ssh.exec('true');
+              return {
+                status: 'ok',
+                detail: `logged in as ${host.user}@${host.address}:${host.port}`,
+              };
+            },
+          });
         }
         checks.push({
           name: 'ssh known_hosts',
@@ -379,6 +390,7 @@ export function createHomelabPlugin(
             return { status: 'ok', detail: `${entries.length} keys in ${knownHostsPath}` };
           },
         });
+        checks.push(...hostChecks);
       }
       for (const target of overrides.targets ?? []) {
         members.push({ target, thresholds: merge(), units: [], contextFiles: [] });

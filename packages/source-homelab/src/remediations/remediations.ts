@@ -309,6 +309,10 @@ export function createHomeAssistantParts(options: HomeAssistantPartsOptions): {
         if (!state) return { ok: false, detail: `no entity ${id} in Home Assistant` };
         before.set(`${ctx.approvalId}:${id}`, state.state);
       }
+      ctx.logger.info(
+        { domain: input.domain, service: input.service, entities: input.entity_id, url: ha.url },
+        'calling Home Assistant service',
+      );
       const changed = await ha.callService(
         input.domain,
         input.service,

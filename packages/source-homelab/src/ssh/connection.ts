@@ -3,6 +3,12 @@ import { errorMessage, type Logger, OpsAgentError, silentLogger } from '@opsagen
 import { NodeSSH } from 'node-ssh';
 import { type KnownHostEntry, knownHostName, verifyHostKey } from './known-hosts.js';
 
+/**
+ * Commands run at once on one connection; more wait their turn (within their timeout). OpenSSH
+ * allows 10 sessions per connection by default (`MaxSessions`).
+ */
+export const MAX_CHANNELS = 6;
+
 /** How to reach one SSH host. */
 export interface SshHostConfig {
   /** Name used in status, findings and tools, e.g. `nas`. */
@@ -60,6 +66,8 @@ export class SshHost {
   private ssh: NodeSSH | undefined;
   private connecting: Promise<NodeSSH> | undefined;
   private readonly logger: Logger;
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
 
   constructor(
     readonly config: SshHostConfig,
@@ -215,9 +223,24 @@ export class SshHost {
       onAbort = () => kill(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+    let finished = false;
     const run = async (): Promise<CommandResult> => {
+      const release = await this.acquire();
+      try {
+        return await attempt();
+      } finally {
+        release();
+      }
+    };
+    const attempt = async (): Promise<CommandResult> => {
       for (let attempt = 0; ; attempt += 1) {
         ssh = await this.connection();
+        // Timed out or aborted while waiting: never start the command late.
+        if (finished)
+          throw new OpsAgentError(
+            'TIMEOUT',
+            `command on ${this.config.name} was not started in time`,
+          );
         try {
           const result = await ssh.execCommand(command, {
             noTrim: options.noTrim ?? false,
@@ -244,9 +267,23 @@ export class SshHost {
     try {
       return await Promise.race([run(), stop]);
     } finally {
+      finished = true;
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** A channel slot: at most {@link MAX_CHANNELS} commands run at once on the connection. */
+  private async acquire(): Promise<() => void> {
+    if (this.active >= MAX_CHANNELS) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.active += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active -= 1;
+      this.queue.shift()?.();
+    };
   }
 
   /** Closes the connection. */

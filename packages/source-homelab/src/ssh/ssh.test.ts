@@ -1,5 +1,6 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   dockerInspectJson,
@@ -105,8 +106,10 @@ describe.skipIf(unavailable !== undefined)(
       const first = await h.exec('echo $SSH_CONNECTION');
       const second = await h.exec('echo $SSH_CONNECTION');
       expect(first.stdout).toBe(second.stdout);
-      const results = await Promise.all([1, 2, 3, 4].map((n) => h.exec(`echo ${n}`)));
-      expect(results.map((r) => r.stdout)).toEqual(['1', '2', '3', '4']);
+      // More commands at once than OpenSSH's default MaxSessions (10): they take turns.
+      const many = Array.from({ length: 15 }, (_, n) => n);
+      const results = await Promise.all(many.map((n) => h.exec(`sleep 0.1; echo ${n}`)));
+      expect(results.map((r) => r.stdout)).toEqual(many.map(String));
       (await h.connection()).connection?.end();
       await new Promise((resolve) => setTimeout(resolve, 50));
       const third = await h.exec('echo $SSH_CONNECTION');
@@ -171,6 +174,43 @@ describe.skipIf(unavailable !== undefined)(
         message: expect.stringContaining('timed out after 300 ms'),
       });
       expect((await h.exec('echo alive')).stdout).toBe('alive');
+    });
+
+    it('logs in with the ssh-agent when no key file is given', async () => {
+      const socket = join(sshd.dir, 'agent.sock');
+      const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 100 && !existsSync(socket); i += 1)
+          await new Promise((r) => setTimeout(r, 20));
+        execFileSync('ssh-add', ['-q', sshd.clientKeyPath], {
+          env: { ...process.env, SSH_AUTH_SOCK: socket },
+          stdio: 'ignore',
+        });
+        const h = new SshHost(
+          { name: 'nas', address: '127.0.0.1', port: sshd.port, user: sshd.user },
+          () => loadKnownHosts(sshd.knownHostsPath),
+          sshd.knownHostsPath,
+          timings,
+          undefined,
+          { SSH_AUTH_SOCK: socket },
+        );
+        hosts.push(h);
+        expect((await h.exec('echo via-agent')).stdout).toBe('via-agent');
+        const none = new SshHost(
+          { name: 'nas', address: '127.0.0.1', port: sshd.port, user: sshd.user },
+          () => [],
+          'x',
+          timings,
+          undefined,
+          {},
+        );
+        await expect(none.exec('true')).rejects.toMatchObject({
+          code: 'SSH_NO_CREDENTIALS',
+          message: expect.stringContaining('run an ssh-agent'),
+        });
+      } finally {
+        agent.kill();
+      }
     });
 
     it('names a wrong key file and a refused login', async () => {

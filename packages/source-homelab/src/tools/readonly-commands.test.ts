@@ -16,6 +16,9 @@ describe('run_readonly_command allowlist', () => {
     ['docker logs --tail 10 web`id`', /shell metacharacters/],
     ['ping -c 3 -W 2 -f', /not an allowed/],
     ['', /empty command/],
+    ['ls -la /home/me/.ssh', /may hold secrets/],
+    ['docker inspect web', /not an allowed/],
+    ['ps aux --sort=-%cpu', /shell metacharacters|not an allowed/],
   ])('refuses %j', (command, message) => {
     expect(() => resolveReadonlyCommand(command)).toThrow(message);
     try {
@@ -42,6 +45,13 @@ describe('run_readonly_command allowlist', () => {
       '/var/log/syslog',
     ]);
     expect(resolveReadonlyCommand('df -h').argv).toEqual(['df', '-h']);
+    expect(resolveReadonlyCommand('ip -s link show eth0').argv).toEqual([
+      'ip',
+      '-s',
+      'link',
+      'show',
+      'eth0',
+    ]);
   });
 
   it('accepts extra templates from config and checks them', () => {

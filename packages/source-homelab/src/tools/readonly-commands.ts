@@ -35,7 +35,11 @@ export interface CommandTemplate {
   description?: string;
 }
 
-/** The built-in read-only templates. Nothing here writes, restarts, or reads secrets. */
+/**
+ * The built-in read-only templates. Nothing here writes or restarts. `docker inspect` (container
+ * environments hold passwords) and `ps aux` (unmasked command lines) are left out on purpose: the
+ * `list_containers` and `top_processes` tools give the same facts without the secrets.
+ */
 export const DEFAULT_READONLY_COMMANDS: readonly CommandTemplate[] = [
   { name: 'uptime', template: 'uptime' },
   { name: 'free', template: 'free -m' },
@@ -51,10 +55,11 @@ export const DEFAULT_READONLY_COMMANDS: readonly CommandTemplate[] = [
   { name: 'journal_errors', template: 'journalctl -p err -n {lines} --no-pager' },
   { name: 'docker_ps', template: 'docker ps -a' },
   { name: 'docker_stats', template: 'docker stats --no-stream' },
-  { name: 'docker_inspect', template: 'docker inspect {container}' },
   { name: 'docker_logs', template: 'docker logs --tail {lines} {container}' },
   { name: 'ip_addr', template: 'ip -brief addr' },
   { name: 'ip_route', template: 'ip route' },
+  { name: 'ip_link_stats', template: 'ip -s link' },
+  { name: 'ip_link_stats_dev', template: 'ip -s link show {interface}' },
   { name: 'ss_listening', template: 'ss -tuln' },
   { name: 'ping', template: 'ping -c 3 -W 2 {host}' },
   { name: 'dig', template: 'dig +short {host}' },
@@ -62,7 +67,6 @@ export const DEFAULT_READONLY_COMMANDS: readonly CommandTemplate[] = [
   { name: 'lsblk', template: 'lsblk' },
   { name: 'zpool_status', template: 'zpool status' },
   { name: 'sensors', template: 'sensors' },
-  { name: 'ps_top_cpu', template: 'ps aux --sort=-%cpu' },
   { name: 'dmesg_tail', template: 'dmesg --ctime --level=err,warn' },
 ];
 
@@ -71,7 +75,8 @@ const PATH_DENY = [
   /^\/etc\/shadow/,
   /^\/etc\/gshadow/,
   /^\/etc\/ssh\/ssh_host_.*key$/,
-  /\/\.ssh\//,
+  /\/\.ssh(\/|$)/,
+  /\/\.gnupg(\/|$)/,
   /^\/root\//,
   /^\/proc\/[^/]+\/environ$/,
   /\.env$/,

@@ -146,7 +146,6 @@ export async function startTestSshd(options: TestSshdOptions = {}): Promise<Test
     `AllowUsers ${user}`,
     `SetEnv PATH=${path}`,
     'MaxStartups 200',
-    'MaxSessions 100',
     'LogLevel ERROR',
     '',
   ].join('\n');
