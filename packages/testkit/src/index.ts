@@ -38,6 +38,36 @@ export {
   startFakeOpenAIServer,
 } from './fakes/openai-server.js';
 export {
+  apiGatewayEvent,
+  appMention,
+  blockActions,
+  type EventCallbackOptions,
+  eventCallback,
+  interactiveForm,
+  messageEvent,
+  type PostSignedOptions,
+  postSignedToSlackApp,
+  type SlackSignedHeaders,
+  signSlackRequest,
+  slackTs,
+  slashCommandForm,
+} from './fakes/slack-events.js';
+export {
+  type FakeSlackServer,
+  type FakeSlackServerOptions,
+  type SlackApiCall,
+  type SlackFakeFailure,
+  type SlackFakeMessage,
+  startFakeSlackServer,
+} from './fakes/slack-server.js';
+export {
+  type FakeSlackSocketServer,
+  type FakeSlackSocketServerOptions,
+  type SocketAck,
+  type SocketEnvelopeType,
+  startFakeSlackSocketServer,
+} from './fakes/slack-socket-server.js';
+export {
   callTool,
   callTools,
   createScriptedModel,
