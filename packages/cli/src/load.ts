@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { slackPlugin } from '@opsagent/channel-slack';
 import {
   type Agent,
   type CoreConfig,
@@ -21,7 +22,7 @@ import { createModelFromEnv } from './model.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
-export const knownPlugins = [localHostPlugin] as const;
+export const knownPlugins = [localHostPlugin, slackPlugin] as const;
 
 /** Options of {@link loadAgent}. */
 export interface LoadOptions {
