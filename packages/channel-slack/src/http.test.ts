@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineTool, SqliteStore } from '@opsagent/core';
+import { createManualClock, defineTool, SqliteStore } from '@opsagent/core';
 import {
   appMention,
   callTool,
@@ -84,6 +84,36 @@ describe('Slack Events API over HTTP (real Bolt receiver)', () => {
     for (const post of h.slack.callsTo('chat.postMessage')) {
       expect(post.args.thread_ts).toBe('1700000001.000001');
     }
+  });
+
+  it('closes a thread after 30 minutes of inactivity with a note in the thread', async () => {
+    const clock = createManualClock(new Date());
+    const h = await start({
+      script: [reply('first'), reply('fresh start')],
+      agent: { clock, conversation: { idleTimeoutMs: 30 * 60_000 } },
+    });
+    await postSignedToSlackApp(h.url, appMention({ text: 'q1', ts: '1700000020.000001' }), {
+      signingSecret: SECRET,
+    });
+    await h.agent.idle();
+    clock.advance(29 * 60_000);
+    await h.agent.sweep();
+    expect(h.slack.thread('C_OPS', '1700000020.000001')).toHaveLength(1);
+    clock.advance(2 * 60_000);
+    await h.agent.sweep();
+    const thread = h.slack.thread('C_OPS', '1700000020.000001');
+    expect(thread.map((m) => m.text)).toEqual([
+      'first',
+      'Closing this conversation after 30 min of inactivity. Write again to start a new one.',
+    ]);
+    // A new mention in the thread starts afresh: no history goes to the model.
+    await postSignedToSlackApp(
+      h.url,
+      appMention({ text: 'q2', ts: '1700000021.000001', threadTs: '1700000020.000001' }),
+      { signingSecret: SECRET },
+    );
+    await h.agent.idle();
+    expect(h.model.requests[1]!.messages).toEqual([{ role: 'user', content: 'q2' }]);
   });
 
   it.each([
