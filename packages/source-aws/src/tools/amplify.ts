@@ -56,16 +56,14 @@ export function createAmplifyTools(accounts: AwsAccounts): Tool[] {
       }),
       async run(input, ctx) {
         const { account, region } = await target(accounts, input, ctx.signal);
-        const out = await account
-          .amplify(region)
-          .send(
-            new ListJobsCommand({
-              appId: input.appId,
-              branchName: input.branchName,
-              maxResults: input.limit,
-            }),
-            { abortSignal: ctx.signal },
-          );
+        const out = await account.amplify(region).send(
+          new ListJobsCommand({
+            appId: input.appId,
+            branchName: input.branchName,
+            maxResults: input.limit,
+          }),
+          { abortSignal: ctx.signal },
+        );
         const lines = newestFirst(out.jobSummaries ?? []).map(
           (j) =>
             `job ${j.jobId} ${j.jobType} ${j.status} commit ${(j.commitId ?? '').slice(0, 12)} "${(j.commitMessage ?? '').split('\n')[0]}" started ${when(j.startTime)} ended ${when(j.endTime)}`,
@@ -85,16 +83,14 @@ export function createAmplifyTools(accounts: AwsAccounts): Tool[] {
       }),
       async run(input, ctx) {
         const { account, region } = await target(accounts, input, ctx.signal);
-        const out = await account
-          .amplify(region)
-          .send(
-            new GetJobCommand({
-              appId: input.appId,
-              branchName: input.branchName,
-              jobId: input.jobId,
-            }),
-            { abortSignal: ctx.signal },
-          );
+        const out = await account.amplify(region).send(
+          new GetJobCommand({
+            appId: input.appId,
+            branchName: input.branchName,
+            jobId: input.jobId,
+          }),
+          { abortSignal: ctx.signal },
+        );
         const s = out.job?.summary;
         const steps = (out.job?.steps ?? []).map(
           (step) =>

@@ -165,18 +165,16 @@ export function createRdsTools(accounts: AwsAccounts): Tool[] {
       }),
       async run(input, ctx) {
         const { account, region } = await target(accounts, input, ctx.signal);
-        const out = await account
-          .rds(region)
-          .send(
-            new DescribeEventsCommand({
-              Duration: input.minutes,
-              MaxRecords: 100,
-              ...(input.dbInstance
-                ? { SourceIdentifier: input.dbInstance, SourceType: 'db-instance' }
-                : {}),
-            }),
-            { abortSignal: ctx.signal },
-          );
+        const out = await account.rds(region).send(
+          new DescribeEventsCommand({
+            Duration: input.minutes,
+            MaxRecords: 100,
+            ...(input.dbInstance
+              ? { SourceIdentifier: input.dbInstance, SourceType: 'db-instance' }
+              : {}),
+          }),
+          { abortSignal: ctx.signal },
+        );
         const lines = (out.Events ?? []).map(
           (e) =>
             `${when(e.Date)} ${e.SourceIdentifier} [${(e.EventCategories ?? []).join(',')}] ${e.Message}`,

@@ -225,18 +225,16 @@ describe('ECS, RDS, Lambda and CloudWatch tools (aws-sdk-client-mock)', () => {
     ecs
       .on(ListTasksCommand, { desiredStatus: 'STOPPED' })
       .resolves({ taskArns: ['arn:task/c/abc'] });
-    ecs
-      .on(DescribeTasksCommand)
-      .resolves({
-        tasks: [
-          {
-            taskArn: 'arn:task/c/abc',
-            lastStatus: 'STOPPED',
-            stoppedReason: 'Essential container exited',
-            containers: [{ name: 'app', lastStatus: 'STOPPED', exitCode: 137 }],
-          },
-        ],
-      });
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [
+        {
+          taskArn: 'arn:task/c/abc',
+          lastStatus: 'STOPPED',
+          stoppedReason: 'Essential container exited',
+          containers: [{ name: 'app', lastStatus: 'STOPPED', exitCode: 137 }],
+        },
+      ],
+    });
     expect(await run('aws_ecs_list_services', { cluster: 'c' })).toContain(
       'api ACTIVE desired=2 running=1',
     );
@@ -254,46 +252,40 @@ describe('ECS, RDS, Lambda and CloudWatch tools (aws-sdk-client-mock)', () => {
   });
 
   it('RDS instances and events, Lambda functions, CloudWatch datapoints in time order', async () => {
-    rds
-      .on(DescribeDBInstancesCommand)
-      .resolves({
-        DBInstances: [
-          {
-            DBInstanceIdentifier: 'db1',
-            DBInstanceStatus: 'available',
-            Engine: 'postgres',
-            EngineVersion: '16.3',
-            DBInstanceClass: 'db.t4g.micro',
-            MultiAZ: true,
-            AllocatedStorage: 20,
-          },
-        ],
-      });
-    rds
-      .on(DescribeEventsCommand)
-      .resolves({
-        Events: [
-          {
-            Date: new Date(now),
-            SourceIdentifier: 'db1',
-            EventCategories: ['failover'],
-            Message: 'Multi-AZ failover started',
-          },
-        ],
-      });
-    lambda
-      .on(ListFunctionsCommand)
-      .resolves({
-        Functions: [
-          {
-            FunctionName: 'resize',
-            Runtime: 'nodejs22.x',
-            MemorySize: 512,
-            Timeout: 3,
-            LastModified: '2026-11-01',
-          },
-        ],
-      });
+    rds.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        {
+          DBInstanceIdentifier: 'db1',
+          DBInstanceStatus: 'available',
+          Engine: 'postgres',
+          EngineVersion: '16.3',
+          DBInstanceClass: 'db.t4g.micro',
+          MultiAZ: true,
+          AllocatedStorage: 20,
+        },
+      ],
+    });
+    rds.on(DescribeEventsCommand).resolves({
+      Events: [
+        {
+          Date: new Date(now),
+          SourceIdentifier: 'db1',
+          EventCategories: ['failover'],
+          Message: 'Multi-AZ failover started',
+        },
+      ],
+    });
+    lambda.on(ListFunctionsCommand).resolves({
+      Functions: [
+        {
+          FunctionName: 'resize',
+          Runtime: 'nodejs22.x',
+          MemorySize: 512,
+          Timeout: 3,
+          LastModified: '2026-11-01',
+        },
+      ],
+    });
     cw.on(GetMetricStatisticsCommand).resolves({
       Datapoints: [
         { Timestamp: new Date(now - 60_000), Maximum: 99, Unit: 'Percent' },
