@@ -16,12 +16,13 @@ import {
   type Store,
   toRuntimeOptions,
 } from '@opsagent/core';
+import { awsEmailPlugin, awsPlugin } from '@opsagent/source-aws';
 import { localHostPlugin } from '@opsagent/source-homelab';
 import { createModelFromEnv } from './model.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
-export const knownPlugins = [localHostPlugin] as const;
+export const knownPlugins = [localHostPlugin, awsPlugin, awsEmailPlugin] as const;
 
 /** Options of {@link loadAgent}. */
 export interface LoadOptions {

@@ -11,6 +11,7 @@ import {
   type StatusReport,
 } from '@opsagent/core';
 import { Command, CommanderError, Option } from 'commander';
+import { registerAwsCommand } from './aws-command.js';
 import { registerDigestCommand } from './digest-command.js';
 import { runDoctor } from './doctor.js';
 import { knownPlugins, loadAgent } from './load.js';
@@ -165,6 +166,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
 
   registerDigestCommand(program, io);
+  registerAwsCommand(program, io);
 
   const config = program.command('config').description('config file helpers');
   config

@@ -118,8 +118,17 @@ export const awsPlugin: Plugin<typeof awsConfigSchema> = createAwsPlugin();
 /** Config section of the `aws-email` plugin. */
 export const awsEmailConfigSchema = z
   .strictObject({
-    from: z.string().min(3).describe('Verified SES sender, e.g. "opsagent <ops@example.com>".'),
-    to: z.array(z.email()).min(1).describe('Recipients of notifications routed to chat "default".'),
+    from: z
+      .string()
+      .min(3)
+      .optional()
+      .describe(
+        'Verified SES sender, e.g. "opsagent <ops@example.com>"; without it there is no email channel.',
+      ),
+    to: z
+      .array(z.email())
+      .default([])
+      .describe('Recipients of notifications routed to chat "default".'),
     region: z.string().optional().describe('SES region; default AWS_REGION.'),
     endpoint: z
       .url()
@@ -137,7 +146,12 @@ export function createAwsEmailPlugin(
   return definePlugin({
     name: 'aws-email',
     configSchema: awsEmailConfigSchema,
-    setup({ config, env }) {
+    setup({ config, env, logger }) {
+      if (!config.from) {
+        logger.debug('no plugins.aws-email.from: no email channel');
+        return {};
+      }
+      const from = config.from;
       const endpoint = config.endpoint ?? overrides.clients?.endpoints?.sesv2;
       const credentials = overrides.clients?.credentials;
       const client = new SESv2Client({
@@ -149,7 +163,7 @@ export function createAwsEmailPlugin(
         channels: [
           createSesEmailChannel({
             client,
-            from: config.from,
+            from,
             to: config.to,
             subjectPrefix: config.subjectPrefix,
             ...(config.configurationSet ? { configurationSet: config.configurationSet } : {}),
