@@ -202,6 +202,33 @@ describe('opsagent run with the management API', () => {
     expect(result.stderr).toContain('api.tokens[0].principal');
     expect(result.stderr).toContain('"nobody"');
     expect(result.stderr).not.toContain(TOKEN);
+    const doctor = spawnSync(process.execPath, [bin, 'doctor'], {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: cwd,
+        OPSAGENT_DATA_DIR: join(cwd, 'data'),
+        OPSAGENT_API_TOKEN: TOKEN,
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(doctor.stdout).toMatch(/✗ api .*api\.tokens\[0\]\.principal/);
+    expect(doctor.stdout).not.toContain(TOKEN);
+    writeFileSync(join(cwd, 'opsagent.yaml'), config());
+    const fixed = spawnSync(process.execPath, [bin, 'doctor'], {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: cwd,
+        OPSAGENT_DATA_DIR: join(cwd, 'data'),
+        OPSAGENT_API_TOKEN: TOKEN,
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(fixed.stdout).toContain('✓ api');
+    expect(fixed.stdout).toContain('1 token(s) acting as ci-bot');
   });
 
   it('refuses a short token in the config, without printing it', () => {

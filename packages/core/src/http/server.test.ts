@@ -20,11 +20,14 @@ function recordingLogger(lines: string[]): Logger {
       (level: string) =>
       (fields: Record<string, unknown> | string, message?: string): void => {
         lines.push(
-          JSON.stringify({
-            level,
-            ...bindings,
-            ...(typeof fields === 'string' ? { msg: fields } : { ...fields, msg: message }),
-          }),
+          JSON.stringify(
+            {
+              level,
+              ...bindings,
+              ...(typeof fields === 'string' ? { msg: fields } : { ...fields, msg: message }),
+            },
+            (_key, value: unknown) => (value instanceof Error ? { message: value.message } : value),
+          ),
         );
       };
     return {
@@ -529,6 +532,45 @@ describe('management API: metrics', () => {
     await h.agent.monitor.runOnce();
     const text = (await h.call('/metrics')).text;
     expect(text).toContain('opsagent_checks_total{source="lab",outcome="failed"} 1\n');
+  });
+});
+
+describe('management API: failures inside', () => {
+  it('answers 500 with only a request id when the store fails, logs it, and keeps serving', async () => {
+    const h = await harness();
+    const logs: string[] = [];
+    const failing = createManagementApi({
+      target: {
+        ...h.agent,
+        store: {
+          ...h.agent.store,
+          listIncidents: async () => {
+            throw new Error('database is locked');
+          },
+        },
+        metrics: h.agent.metrics,
+        approvals: h.agent.approvals,
+        status: () => h.agent.status(),
+        readiness: () => h.agent.readiness(),
+      },
+      tokens: [{ token: OPERATOR_TOKEN, principal: h.agent.principal('olga')! }],
+      logger: recordingLogger(logs),
+    });
+    const { url } = await failing.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const auth = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+      const response = await fetch(`${url}/v1/incidents`, { headers: auth });
+      expect(response.status).toBe(500);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      const requestId = response.headers.get('x-request-id');
+      expect(body.error.code).toBe('internal');
+      expect(body.error.message).toContain(requestId);
+      expect(body.error.message).not.toContain('database is locked');
+      expect(logs.join('\n')).toContain('database is locked');
+      expect((await fetch(`${url}/v1/approvals`, { headers: auth })).status).toBe(200);
+    } finally {
+      await failing.close();
+    }
   });
 });
 
