@@ -487,6 +487,54 @@ describe('management API: approvals', () => {
   });
 });
 
+describe('management API: clients that misbehave', () => {
+  it('survives a client that hangs up in the middle of a body', async () => {
+    const h = await harness();
+    const id = await pendingApproval(h);
+    const { hostname: host, port } = new URL(h.url);
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({
+        host,
+        port,
+        method: 'POST',
+        path: `/v1/approvals/${id}/approve`,
+        headers: {
+          authorization: `Bearer ${OPERATOR_TOKEN}`,
+          'content-type': 'application/json',
+          'content-length': '500',
+        },
+      });
+      req.on('error', () => resolve());
+      req.write('{"reason": "half');
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
+    });
+    expect((await h.call('/healthz', { token: null })).status).toBe(200);
+    expect((await h.agent.store.getApproval(id))?.status).toBe('pending');
+    expect(h.runs).toEqual([]);
+    expect(h.logs.filter((line) => line.includes('"level":"error"'))).toEqual([]);
+  });
+
+  it('answers a malformed request line with 400 and keeps serving', async () => {
+    const h = await harness();
+    const { hostname: host, port } = new URL(h.url);
+    const { connect } = await import('node:net');
+    const reply = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), host, () => socket.write('NONSENSE\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk;
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => resolve(text));
+    });
+    expect(reply).toContain('400 Bad Request');
+    expect((await h.call('/healthz', { token: null })).status).toBe(200);
+  });
+});
+
 describe('management API: metrics', () => {
   it('needs a token for /metrics by default, and serves the exposition format', async () => {
     const h = await harness();

@@ -416,7 +416,7 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
       if (!ctx.principal) throw unauthorized();
     }
     if (!route) throw new HttpError(404, 'not_found', `no endpoint ${url.pathname}`);
-    const method = req.method === 'HEAD' ? 'HEAD' : (req.method ?? 'GET');
+    const method = req.method ?? 'GET';
     const handler = route.methods[method as keyof Route['methods']];
     if (!handler) {
       const allow = Object.keys(route.methods).join(', ');
@@ -448,6 +448,11 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
     const routeName = route?.name ?? 'unmatched';
     dispatch(ctx, route)
       .catch((error: unknown) => {
+        if (!res.headersSent && (!res.socket || res.socket.destroyed)) {
+          // The client went away mid-request: nobody to answer.
+          logger.debug({ requestId, route: routeName }, 'client closed the request');
+          return;
+        }
         if (res.headersSent) {
           logger.error({ err: error, requestId }, 'management API response failed mid-way');
           res.destroy();
@@ -496,7 +501,11 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
       if (server) {
         throw new OpsAgentError('API_ALREADY_LISTENING', 'the management API is already listening');
       }
-      const created = createServer(handle);
+      const created = createServer(
+        // Bounds on receiving a request (not on answering it: an approve waits for its run).
+        { headersTimeout: 10_000, requestTimeout: 30_000 },
+        handle,
+      );
       created.on('connection', (socket) => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
