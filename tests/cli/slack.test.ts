@@ -8,13 +8,16 @@ import {
   apiGatewayEvent,
   appMention,
   type FakeAnthropicServer,
+  type FakeAws,
   type FakeSlackServer,
   postSignedToSlackApp,
   startFakeAnthropicServer,
+  startFakeAws,
   startFakeSlackServer,
 } from '@opsagent/testkit';
 import { createLambdaHandler } from 'opsagent/lambda';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { seedAwsWorld } from '../fixtures/aws-world.js';
 
 const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-slack-'));
@@ -34,6 +37,15 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+let aws: FakeAws;
+beforeAll(async () => {
+  aws = await startFakeAws();
+  seedAwsWorld(aws);
+});
+afterAll(async () => {
+  await aws.close();
+});
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -60,6 +72,12 @@ function fakeEnv(slack: FakeSlackServer, anthropic: FakeAnthropicServer, data: s
     SLACK_API_URL: slack.url,
     ANTHROPIC_API_KEY: 'sk-ant-e2e',
     ANTHROPIC_BASE_URL: anthropic.url,
+    AWS_ENDPOINT_URL_EC2: aws.url,
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: aws.url,
+    AWS_ENDPOINT_URL_AMPLIFY: aws.url,
+    AWS_ACCESS_KEY_ID: 'AKIDFAKE',
+    AWS_SECRET_ACCESS_KEY: 'fake-secret',
+    AWS_REGION: 'eu-west-1',
   };
 }
 
@@ -96,8 +114,11 @@ async function run(
 }
 
 describe('opsagent run --preset cloudops-bot', () => {
-  it('answers a signed app_mention in its thread, rejects a bad signature, processes a retry once', async () => {
-    const { slack, anthropic } = await fakes([{ text: 'All **three** instances are healthy.' }]);
+  it('answers a signed app_mention in its thread with a read-only AWS tool, rejects a bad signature, processes a retry once', async () => {
+    const { slack, anthropic } = await fakes([
+      { toolUses: [{ name: 'aws_ec2_list_instances', input: { region: 'eu-west-1' } }] },
+      { text: 'web-1 is **running**.' },
+    ]);
     const port = await freePort();
     const { child } = await run({ ...fakeEnv(slack, anthropic, 'run'), PORT: String(port) });
     const url = `http://127.0.0.1:${port}/slack/events`;
@@ -114,20 +135,29 @@ describe('opsagent run --preset cloudops-bot', () => {
     });
     expect((await postSignedToSlackApp(url, event, { signingSecret: SECRET })).status).toBe(200);
     await slack.waitFor(
-      () => slack.thread('C_OPS', '1700000500.000001').some((m) => m.text.includes('healthy')),
+      () => slack.thread('C_OPS', '1700000500.000001').some((m) => m.text.includes('web-1 is')),
       15_000,
     );
     const retry = await postSignedToSlackApp(url, event, { signingSecret: SECRET, retryNum: 1 });
     expect(retry.status).toBe(200);
 
     const thread = slack.thread('C_OPS', '1700000500.000001');
-    expect(thread.map((m) => m.text)).toEqual(['All *three* instances are healthy.']);
+    expect(thread.map((m) => m.text)).toEqual(['web-1 is *running*.']);
+    // Progress showed the tool while it ran, in place.
+    expect(
+      slack
+        .callsTo('chat.update')
+        .some((u) => String(u.args.text).includes('aws_ec2_list_instances')),
+    ).toBe(true);
     for (const post of slack.callsTo('chat.postMessage')) {
       expect(post.args.thread_ts).toBe('1700000500.000001');
     }
-    // One model call: the forged request and the retry did not reach the model.
-    expect(anthropic.requests).toHaveLength(1);
+    // One question, two model calls (tool, answer): the forged request and the retry reached nothing.
+    expect(anthropic.requests).toHaveLength(2);
     expect(JSON.stringify(anthropic.requests[0]!.body)).toContain('are my instances ok?');
+    expect(JSON.stringify(anthropic.requests[1]!.body)).toContain('i-0aaa1111');
+    // Read-only: the model was offered no remediation.
+    expect(JSON.stringify(anthropic.requests[0]!.body)).not.toContain('propose_remediation');
 
     child.kill('SIGTERM');
     const code = await new Promise((resolve) => child.once('exit', resolve));

@@ -1,7 +1,8 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { errorMessage, silentLogger, withTimeout } from '@opsagent/core';
+import { errorMessage, resolveListen, silentLogger, withTimeout } from '@opsagent/core';
 import { createStore, loadAgent, loadConfig } from './load.js';
 import { configuredProviders } from './model.js';
+import { resolveApiTokens } from './serve-api.js';
 
 type Mark = 'ok' | 'warn' | 'fail';
 const MARKS: Record<Mark, string> = { ok: '✓', warn: '!', fail: '✗' };
@@ -86,6 +87,21 @@ export async function runDoctor(options: DoctorOptions): Promise<boolean> {
       });
       for (const channel of agent.registry.channels.values())
         line('ok', `channel ${channel.name}`, 'configured');
+      const api = loaded.config.api;
+      if (api) {
+        try {
+          const tokens = resolveApiTokens(api, agent);
+          const { host, port } = resolveListen(api, options.env);
+          const who = [...new Set(tokens.map((t) => t.principal.id))].join(', ');
+          line(
+            tokens.length > 0 ? 'ok' : 'warn',
+            'api',
+            `serves on ${host}:${port}; ${tokens.length > 0 ? `${tokens.length} token(s) acting as ${who}` : 'no tokens: only /healthz and /readyz answer'}; /metrics ${api.metrics === 'open' ? 'open' : 'needs a token'}`,
+          );
+        } catch (error) {
+          line('fail', 'api', errorMessage(error));
+        }
+      }
       for (const check of agent.registry.checks) {
         try {
           const result = await withTimeout(`check ${check.name}`, CHECK_TIMEOUT_MS, (signal) =>

@@ -7,22 +7,25 @@ import {
   createAgent,
   createLogger,
   defaultDataDir,
+  type Logger,
   type LogLevel,
   loadConfigFile,
   MemoryStore,
   OpsAgentError,
+  type PluginEntry,
   parseConfig,
   SecretRedactor,
   SqliteStore,
   type Store,
   toRuntimeOptions,
 } from '@opsagent/core';
+import { awsEmailPlugin, awsPlugin } from '@opsagent/source-aws';
 import { localHostPlugin } from '@opsagent/source-homelab';
 import { createModelFromEnv } from './model.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
-export const knownPlugins = [localHostPlugin, slackPlugin] as const;
+export const knownPlugins = [localHostPlugin, awsPlugin, awsEmailPlugin, slackPlugin] as const;
 
 /** Options of {@link loadAgent}. */
 export interface LoadOptions {
@@ -38,6 +41,8 @@ export interface LoadOptions {
   cwd: string;
   /** Least log level; overrides the file. */
   logLevel?: LogLevel | undefined;
+  /** Plugins added to the preset's (for embedding the CLI and for tests). */
+  plugins?: readonly PluginEntry[] | undefined;
 }
 
 /** A loaded configuration: the file (or defaults), the preset, and where things live. */
@@ -78,11 +83,13 @@ export function createStore(loaded: LoadedConfig): Store {
 /** Loads the config and assembles the agent for a CLI mode. */
 export async function loadAgent(
   options: LoadOptions,
-): Promise<{ agent: Agent; loaded: LoadedConfig }> {
+): Promise<{ agent: Agent; loaded: LoadedConfig; logger: Logger }> {
   const loaded = loadConfig(options);
   const { config, preset } = loaded;
   const redactor = new SecretRedactor();
   redactor.addFromEnv(options.env);
+  // API tokens may be written in the file itself; they never reach a log either way.
+  redactor.add(...(config.api?.tokens.map((t) => t.token) ?? []));
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
     ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }),
@@ -92,7 +99,7 @@ export async function loadAgent(
   const model = createModelFromEnv({ env: options.env, dataDir: loaded.dataDir, logger, redactor });
   const agent = await createAgent({
     ...(model ? { model } : {}),
-    plugins: preset.plugins(config.plugins, options.mode),
+    plugins: [...preset.plugins(config.plugins, options.mode), ...(options.plugins ?? [])],
     store: createStore(loaded),
     principals: runtime.principals.length > 0 ? runtime.principals : preset.principals,
     notifications: runtime.notifications.length > 0 ? runtime.notifications : preset.notifications,
@@ -104,5 +111,5 @@ export async function loadAgent(
     dataDir: loaded.dataDir,
     env: options.env,
   });
-  return { agent, loaded };
+  return { agent, loaded, logger };
 }

@@ -7,14 +7,18 @@ import {
   errorMessage,
   isOpsAgentError,
   type LogLevel,
+  type ManagementApi,
+  type PluginEntry,
   renderPlainText,
   type StatusReport,
 } from '@opsagent/core';
 import { Command, CommanderError, Option } from 'commander';
+import { registerAwsCommand } from './aws-command.js';
 import { registerDigestCommand } from './digest-command.js';
 import { runDoctor } from './doctor.js';
 import { knownPlugins, loadAgent } from './load.js';
 import { presets } from './presets/index.js';
+import { startApi } from './serve-api.js';
 
 /** Where the CLI writes; injectable for tests. */
 export interface CliIo {
@@ -22,6 +26,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Plugins added to every preset's (for embedding the CLI and for tests). */
+  plugins?: readonly PluginEntry[];
 }
 
 interface CommonFlags {
@@ -89,8 +95,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .command('run')
       .description('run channels and the monitor as a service (SIGTERM/SIGINT stop it gracefully)'),
   ).action(async (flags: CommonFlags) => {
-    const { agent, loaded } = await loadAgent({ ...base(flags, io), mode: 'run' });
-    await agent.start();
+    const { agent, loaded, logger } = await loadAgent({ ...base(flags, io), mode: 'run' });
+    // The API listens first, so /healthz answers and /readyz says 503 until the agent is started.
+    let api: ManagementApi | undefined;
+    try {
+      if (loaded.config.api) {
+        const started = await startApi({ agent, config: loaded.config.api, env: io.env, logger });
+        api = started.api;
+        io.stderr.write(`opsagent: management API on ${started.url}\n`);
+      }
+      await agent.start();
+    } catch (error) {
+      await api?.close();
+      await agent.stop();
+      throw error;
+    }
     io.stderr.write(
       `opsagent: running preset ${loaded.preset.name}; stop with Ctrl-C or SIGTERM\n`,
     );
@@ -103,11 +122,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
         stopping = true;
         io.stderr.write(`opsagent: ${signal}, stopping…\n`);
-        agent.stop().then(done, (error: unknown) => {
-          io.stderr.write(`opsagent: stop failed: ${errorMessage(error)}\n`);
-          exitCode = 1;
-          done();
-        });
+        const closeApi = api ? api.close() : Promise.resolve();
+        closeApi
+          .then(() => agent.stop())
+          .then(done, (error: unknown) => {
+            io.stderr.write(`opsagent: stop failed: ${errorMessage(error)}\n`);
+            exitCode = 1;
+            done();
+          });
       };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
@@ -165,6 +187,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
 
   registerDigestCommand(program, io);
+  registerAwsCommand(program, io);
 
   const config = program.command('config').description('config file helpers');
   config
@@ -189,7 +212,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 function base(flags: CommonFlags, io: CliIo) {
-  return { configPath: flags.config, preset: flags.preset, env: io.env, cwd: io.cwd };
+  return {
+    configPath: flags.config,
+    preset: flags.preset,
+    env: io.env,
+    cwd: io.cwd,
+    plugins: io.plugins,
+  };
 }
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;

@@ -9,8 +9,10 @@ export {
   OpsAgentError,
   type OpsAgentErrorOptions,
 } from './errors.js';
+export * from './http/index.js';
 export { createLogger, type LoggerOptions, type LogLevel, silentLogger } from './logging/logger.js';
 export { SECRET_KEYS, SecretRedactor } from './logging/redact.js';
+export * from './metrics/index.js';
 export * from './monitor/index.js';
 export * from './runtime/index.js';
 export * from './store/index.js';

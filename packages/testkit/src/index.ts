@@ -15,6 +15,22 @@ export {
   startFakeAnthropicServer,
 } from './fakes/anthropic-server.js';
 export {
+  type AwsFault,
+  emptyAwsWorld,
+  type FakeAmplifyApp,
+  type FakeAmplifyBranch,
+  type FakeAmplifyJob,
+  type FakeAws,
+  type FakeAwsCall,
+  type FakeAwsOptions,
+  type FakeAwsService,
+  type FakeAwsWorld,
+  type FakeEmail,
+  type FakeInstance,
+  type FakeLogEvent,
+  startFakeAws,
+} from './fakes/aws/index.js';
+export {
   createGeminiServer,
   type GeminiFakeCall,
   type GeminiFakeReply,

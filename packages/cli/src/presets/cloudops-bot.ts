@@ -1,5 +1,6 @@
 import { slackPlugin } from '@opsagent/channel-slack';
-import type { PluginEntry } from '@opsagent/core';
+import { definePlugin, type PluginEntry, type Source } from '@opsagent/core';
+import { awsPlugin } from '@opsagent/source-aws';
 import type { Preset } from './preset.js';
 
 /**
@@ -45,10 +46,16 @@ conversation:
   historyLimit: 20      # messages of history per thread sent to the model
   idleTimeout: 30m      # a thread with no activity for this long is closed with a note
 
-monitor:
-  enabled: false        # the bot answers questions; aws-monitor is the preset that watches
+# The bot answers questions; it does not watch (aws-monitor is the preset that does).
 
 plugins:
+  aws:
+    # regions: [eu-west-1]        # default: every region DescribeRegions returns
+    # accounts:
+    #   - name: prod
+    #     roleArn: arn:aws:iam::123456789012:role/opsagent-readonly
+    tools:
+      services: [ec2, logs, amplify, ecs, rds, lambda, cloudwatch]
   slack:
     # mode: http        # http (Events API, PORT), socket (SLACK_APP_TOKEN) or lambda
     path: /slack/events
@@ -59,7 +66,30 @@ plugins:
 `,
 };
 
-/** The read-only AWS plugins, once \`@opsagent/source-aws\` provides them. */
-function awsPlugins(_sections: Readonly<Record<string, unknown>>): PluginEntry[] {
-  return [];
+/**
+ * The `aws` plugin reduced to what a chat bot should have: its read-only tools, and its sources
+ * for `status` and prompt context only (no `check`, so nothing is monitored). No remediations.
+ */
+const awsReadOnlyPlugin = definePlugin({
+  name: awsPlugin.name,
+  ...(awsPlugin.configSchema ? { configSchema: awsPlugin.configSchema } : {}),
+  async setup(ctx) {
+    const full = await awsPlugin.setup(ctx);
+    const sources: Source[] = (full.sources ?? []).map((source) => ({
+      name: source.name,
+      ...(source.status ? { status: source.status.bind(source) } : {}),
+      ...(source.context ? { context: source.context.bind(source) } : {}),
+      ...(source.timeoutMs ? { timeoutMs: source.timeoutMs } : {}),
+    }));
+    return {
+      tools: full.tools ?? [],
+      sources,
+      ...(full.dispose ? { dispose: full.dispose } : {}),
+    };
+  },
+});
+
+/** The read-only AWS plugin with the file's `plugins.aws` section. */
+function awsPlugins(sections: Readonly<Record<string, unknown>>): PluginEntry[] {
+  return [{ plugin: awsReadOnlyPlugin, config: sections[awsPlugin.name], validated: true }];
 }

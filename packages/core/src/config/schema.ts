@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Risk } from '../contracts/remediation.js';
 import { ROLES } from '../contracts/roles.js';
 import type { Severity } from '../contracts/source.js';
+import { apiConfigSchema } from '../http/config.js';
 import type { LogLevel } from '../logging/logger.js';
 import type {
   AgentLoopOptions,
@@ -266,6 +267,11 @@ export const coreConfigSchema = z
       })
       .prefault({})
       .describe('Where conversations, incidents, approvals and the audit log are kept.'),
+    api: apiConfigSchema
+      .optional()
+      .describe(
+        'The management HTTP API served by `opsagent run`: health, status, incidents, approvals, metrics. Absent: no API.',
+      ),
     plugins: z
       .record(z.string(), z.unknown())
       .default(() => ({}))

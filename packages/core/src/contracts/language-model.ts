@@ -80,6 +80,8 @@ export interface ModelResponse {
   usage: TokenUsage;
   /** The model that answered, e.g. `claude-sonnet-4-5`. */
   model: string;
+  /** Cost of this call in USD, when a usage meter priced it; counted in the runtime's metrics. */
+  costUsd?: number;
 }
 
 /** A language model behind one interface: Anthropic, OpenAI, Gemini, a local server, a script. */

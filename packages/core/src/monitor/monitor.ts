@@ -4,6 +4,7 @@ import type { Remediation } from '../contracts/remediation.js';
 import type { Finding, Severity, Source } from '../contracts/source.js';
 import type { ApprovalRecord, ApprovalStatus, IncidentRecord, Store } from '../contracts/store.js';
 import { errorMessage, OpsAgentError } from '../errors.js';
+import type { RuntimeMetrics } from '../metrics/runtime-metrics.js';
 import type { MonitorOptions, NotificationRoute } from '../runtime/options.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { shortId } from '../util/ids.js';
@@ -57,6 +58,8 @@ export interface MonitorDeps {
   notifyTimeoutMs?: number;
   /** How long `stop()` waits for running checks to settle, in ms; default 10 s. */
   stopTimeoutMs?: number;
+  /** Counts checks (outcome, latency) and incident events, when given. */
+  metrics?: RuntimeMetrics;
 }
 
 /** The outcome of one check of one source. */
@@ -305,7 +308,10 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       report.error ??= errorMessage(error);
     } finally {
       controllers.delete(controller);
-      report.durationMs = Math.round(performance.now() - startedAt);
+      const elapsedMs = performance.now() - startedAt;
+      report.durationMs = Math.round(elapsedMs);
+      if (report.error !== 'stopped')
+        deps.metrics?.checkCompleted(name, report.ok, elapsedMs / 1000);
     }
     return report;
   }
@@ -387,6 +393,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       { incident: opened.id, key: opened.key, severity: opened.severity },
       'incident opened',
     );
+    deps.metrics?.incidentEvent('opened', opened.severity);
     await audit('opened', opened);
     const { incident: current, approvals } = await respond(opened, finding);
     await announce('opened', current, approvals);
@@ -405,6 +412,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       { incident: escalated.id, from: previousSeverity, to: escalated.severity },
       'incident escalated',
     );
+    deps.metrics?.incidentEvent('escalated', escalated.severity);
     await audit('escalated', escalated, { previousSeverity });
     const { incident: current, approvals } = await respond(escalated, finding);
     await announce('escalated', current, approvals, previousSeverity);
@@ -442,6 +450,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     await store.putIncident(resolved);
     report.resolved.push(resolved.id);
     logger.info({ incident: resolved.id, key: resolved.key }, 'incident resolved');
+    deps.metrics?.incidentEvent('resolved', resolved.severity);
     await audit('resolved', resolved);
     if (resolved.notifiedSeverity) await announce('resolved', resolved, []);
   }

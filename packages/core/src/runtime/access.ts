@@ -8,6 +8,7 @@ import type { PrincipalConfig } from './options.js';
 export class AccessControl {
   private readonly exact = new Map<string, Principal>();
   private readonly anyOf = new Map<string, Principal>();
+  private readonly byId = new Map<string, Principal>();
 
   constructor(principals: readonly PrincipalConfig[]) {
     for (const config of principals) {
@@ -16,6 +17,7 @@ export class AccessControl {
         name: config.name ?? config.id,
         roles: Object.freeze([...config.roles]),
       });
+      if (!this.byId.has(config.id)) this.byId.set(config.id, principal);
       for (const [channel, ids] of Object.entries(config.identities)) {
         for (const id of ids) {
           if (id === '*') {
@@ -26,6 +28,11 @@ export class AccessControl {
         }
       }
     }
+  }
+
+  /** The principal with this id (e.g. the one an API token acts as), or undefined. */
+  principal(id: string): Principal | undefined {
+    return this.byId.get(id);
   }
 
   /** The principal for a sender of a channel, or undefined when unknown. Exact ids win over `*`. */

@@ -10,10 +10,17 @@ import type { ConversationRecord, Store } from '../contracts/store.js';
 import { errorMessage } from '../errors.js';
 import { silentLogger } from '../logging/logger.js';
 import { SecretRedactor } from '../logging/redact.js';
+import { MetricsRegistry } from '../metrics/registry.js';
+import {
+  createRuntimeMetrics,
+  meteredModel,
+  type RuntimeMetrics,
+} from '../metrics/runtime-metrics.js';
 import { createMonitor, type Monitor } from '../monitor/monitor.js';
 import { conversationKey } from '../store/keys.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { withTimeout } from '../util/timeout.js';
 import { AccessControl } from './access.js';
 import { createAnswerer } from './answer.js';
 import { ApprovalService } from './approvals.js';
@@ -26,6 +33,7 @@ import type {
   NotificationRoute,
   PrincipalConfig,
 } from './options.js';
+import type { Readiness, ReadinessCheck } from './readiness.js';
 import { addCommand, buildRegistry, type PluginEntry, type Registry } from './registry.js';
 import { createModelTriage } from './triage.js';
 
@@ -58,6 +66,8 @@ export interface CreateAgentOptions {
   statusTimeoutMs?: number;
   /** How often idle conversations and expired approvals are swept; default 30 s. */
   sweepIntervalMs?: number;
+  /** Registry the runtime's metrics go to; default a new one (see `agent.metrics`). */
+  metricsRegistry?: MetricsRegistry;
 }
 
 /** A running (or ready) agent. */
@@ -70,8 +80,14 @@ export interface Agent {
   readonly approvals: ApprovalService;
   /** The monitor (started by `start` when enabled). */
   readonly monitor: Monitor;
-  /** The model, if any. */
+  /** The model, if any (wrapped so its calls are counted in `metrics`). */
   readonly model: LanguageModel | undefined;
+  /** Counters, gauges and histograms of the runtime, rendered by the management API at `/metrics`. */
+  readonly metrics: RuntimeMetrics;
+  /** The principal with this id from config, e.g. the one an API token acts as. */
+  principal(id: string): Principal | undefined;
+  /** Whether the agent can work now: started and not stopping, store reachable, channels started. */
+  readiness(): Promise<Readiness>;
   /** Starts channels, the monitor (when enabled) and the sweeps; recovers interrupted approvals. */
   start(options?: { channels?: boolean; monitor?: boolean }): Promise<void>;
   /** Stops everything gracefully: channels, monitor, queued work, plugins, the store. Idempotent. */
@@ -140,11 +156,14 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     dataDir: options.dataDir ?? '.opsagent',
     env,
   });
-  const model = options.model ?? registry.model;
+  const metrics = createRuntimeMetrics(options.metricsRegistry ?? new MetricsRegistry());
+  const rawModel = options.model ?? registry.model;
+  const model = rawModel ? meteredModel(rawModel, metrics) : undefined;
   const store = options.store ?? new MemoryStore({ clock });
   await store.init();
 
   const access = new AccessControl(options.principals ?? []);
+  registerStateGauges(metrics, store, clock);
   const statusTimeoutMs = options.statusTimeoutMs ?? 5_000;
   const stopController = new AbortController();
 
@@ -154,7 +173,14 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
       logger.error({ channel: channelName }, 'no such channel; message dropped');
       return undefined;
     }
-    return channel.send(address, message);
+    try {
+      const sent = await channel.send(address, message);
+      metrics.message(channelName, 'out');
+      return sent;
+    } catch (error) {
+      metrics.sendFailed(channelName);
+      throw error;
+    }
   };
 
   const approvals = new ApprovalService({
@@ -166,6 +192,7 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     report: async (destination, message) => {
       await send(destination.channel, destination.address, message);
     },
+    metrics,
   });
 
   const builtinOwners = new Map<string, string>();
@@ -217,6 +244,7 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
       : {}),
     logger: logger.child({ component: 'monitor' }),
     clock,
+    metrics,
   });
 
   // Per-conversation queues: messages of one conversation in order, conversations concurrently.
@@ -226,12 +254,17 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
   let started = false;
   let stopped = false;
   let sweepTimer: NodeJS.Timeout | undefined;
+  const startedChannels = new Set<string>();
+  let channelsWanted = true;
 
   const reply = async (channel: Channel, address: Address, message: OutboundMessage | string) => {
     const outbound = typeof message === 'string' ? textMessage(message) : message;
     try {
-      return await channel.send(address, outbound);
+      const sent = await channel.send(address, outbound);
+      metrics.message(channel.name, 'out');
+      return sent;
     } catch (error) {
+      metrics.sendFailed(channel.name);
       logger.error({ err: error, channel: channel.name }, 'could not send a reply');
       return undefined;
     }
@@ -348,6 +381,7 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
       logger.warn({ channel: message.channel }, 'message from an unregistered channel dropped');
       return undefined;
     }
+    metrics.message(message.channel, 'in');
     const principal = access.resolve(message.channel, message.sender.id);
     if (!principal) {
       const who = `${message.channel}:${message.sender.id}`;
@@ -417,16 +451,40 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     approvals,
     monitor,
     model,
+    metrics,
+    principal: (id) => access.principal(id),
+    async readiness() {
+      const checks: ReadinessCheck[] = [
+        {
+          name: 'agent',
+          ok: started && !stopped,
+          detail: stopped ? 'stopping' : started ? 'started' : 'not started yet',
+        },
+      ];
+      try {
+        await withTimeout('store probe', 2_000, () => store.getValue('opsagent:readiness'));
+        checks.push({ name: 'store', ok: true, detail: 'reachable' });
+      } catch (error) {
+        checks.push({ name: 'store', ok: false, detail: redactor.redact(errorMessage(error)) });
+      }
+      for (const name of channelsWanted ? registry.channels.keys() : []) {
+        const up = startedChannels.has(name) && !stopped;
+        checks.push({ name: `channel:${name}`, ok: up, detail: up ? 'started' : 'not started' });
+      }
+      return { ready: checks.every((c) => c.ok), checks };
+    },
     async start(startOptions = {}) {
       if (started) return;
       started = true;
       await approvals.recover();
-      if (startOptions.channels !== false) {
+      channelsWanted = startOptions.channels !== false;
+      if (channelsWanted) {
         for (const channel of registry.channels.values()) {
           await channel.start({
             receive: (m) => agent.receive(m),
             logger: logger.child({ channel: channel.name }),
           });
+          startedChannels.add(channel.name);
         }
       }
       if (startOptions.monitor ?? monitorOptions.enabled) monitor.start();
@@ -474,4 +532,32 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     send,
   };
   return agent;
+}
+
+const SEVERITY_LABELS = ['info', 'warning', 'critical'] as const;
+
+/** Gauges read from the store at scrape time: open incidents by severity, pending approvals. */
+function registerStateGauges(metrics: RuntimeMetrics, store: Store, clock: Clock): void {
+  const { registry } = metrics;
+  const open = registry.gauge('opsagent_incidents_open', 'Incidents open now, by severity.', [
+    'severity',
+  ]);
+  const pending = registry.gauge(
+    'opsagent_approvals_pending',
+    'Approval requests waiting for a decision and not yet expired.',
+  );
+  const startTime = registry.gauge(
+    'opsagent_start_time_seconds',
+    'When the agent was created, in seconds since the Unix epoch.',
+  );
+  startTime.set({}, Math.floor(clock.now().getTime() / 1000));
+  registry.collect(async () => {
+    const incidents = await store.listIncidents({ status: ['open'] });
+    for (const severity of SEVERITY_LABELS) {
+      open.set({ severity }, incidents.filter((i) => i.severity === severity).length);
+    }
+    const now = clock.now().getTime();
+    const waiting = await store.listApprovals({ status: ['pending'] });
+    pending.set({}, waiting.filter((a) => a.expiresAt.getTime() > now).length);
+  });
 }

@@ -5,6 +5,7 @@ import type { Remediation, Risk } from '../contracts/remediation.js';
 import { hasRole, type Principal, ROLES, type Role } from '../contracts/roles.js';
 import type { Actor, ApprovalRecord, Store } from '../contracts/store.js';
 import { errorMessage, OpsAgentError } from '../errors.js';
+import type { RuntimeMetrics } from '../metrics/runtime-metrics.js';
 import type { Clock } from '../util/clock.js';
 import { shortId } from '../util/ids.js';
 import { withTimeout } from '../util/timeout.js';
@@ -55,6 +56,8 @@ export interface ApprovalDeps {
   clock: Clock;
   /** Delivers a report (outcome of a run) to a chat. Failures are the sender's to log. */
   report(destination: Destination, message: OutboundMessage): Promise<void>;
+  /** Counts proposals, decisions and outcomes (`opsagent_approvals_total`), when given. */
+  metrics?: RuntimeMetrics;
 }
 
 /** The view a channel renders for a person to decide. */
@@ -140,6 +143,7 @@ export class ApprovalService {
       updatedAt: now,
     };
     await store.createApproval(approval);
+    this.deps.metrics?.approval('proposed');
     await this.audit('proposal', request.requestedBy.id, approval.id, {
       remediation: approval.remediation,
       action: approval.action,
@@ -158,12 +162,16 @@ export class ApprovalService {
     return (await store.getApproval(approval.id)) ?? decided;
   }
 
-  /** A person decides. Checks expiry and role; only the first decision counts. */
+  /**
+   * A person decides. Checks expiry and role; only the first decision counts. `reason`, when
+   * given, is kept in the decision's audit record.
+   */
   async decide(
     id: string,
     decision: 'approve' | 'reject',
     principal: Principal,
     via?: Destination,
+    reason?: string,
   ): Promise<DecisionOutcome> {
     const { store, options } = this.deps;
     const approval = await store.getApproval(id.trim().toLowerCase());
@@ -179,10 +187,11 @@ export class ApprovalService {
         decision,
         reason: `needs role ${needed}`,
       });
+      this.deps.metrics?.approval('refused');
       return { status: 'forbidden', approval, needed };
     }
     const actor: Actor = { kind: 'principal', id: principal.id, name: principal.name };
-    const decided = await this.transition(approval.id, decision, actor);
+    const decided = await this.transition(approval.id, decision, actor, reason);
     if (!decided) {
       const current = (await store.getApproval(approval.id)) ?? approval;
       return { status: 'already_decided', approval: current };
@@ -230,6 +239,7 @@ export class ApprovalService {
         },
       });
       if (!interrupted) continue;
+      this.deps.metrics?.approval('interrupted');
       await this.audit('execution', 'runtime', record.id, { status: 'interrupted' });
       await this.reportOutcome(interrupted);
     }
@@ -247,6 +257,7 @@ export class ApprovalService {
     id: string,
     decision: 'approve' | 'reject',
     actor: Actor,
+    reason?: string,
   ): Promise<ApprovalRecord | undefined> {
     const status = decision === 'approve' ? 'approved' : 'rejected';
     const decided = await this.deps.store.transitionApproval(id, ['pending'], {
@@ -254,7 +265,14 @@ export class ApprovalService {
       decidedBy: actor,
       updatedAt: this.deps.clock.now(),
     });
-    if (decided) await this.audit('decision', actor.id, id, { decision: status, actor });
+    if (decided) {
+      this.deps.metrics?.approval(status);
+      await this.audit('decision', actor.id, id, {
+        decision: status,
+        actor,
+        ...(reason ? { reason } : {}),
+      });
+    }
     return decided;
   }
 
@@ -263,7 +281,10 @@ export class ApprovalService {
       status: 'expired',
       updatedAt: this.deps.clock.now(),
     });
-    if (expired) await this.audit('decision', 'runtime', approval.id, { decision: 'expired' });
+    if (expired) {
+      this.deps.metrics?.approval('expired');
+      await this.audit('decision', 'runtime', approval.id, { decision: 'expired' });
+    }
     return expired;
   }
 
@@ -326,6 +347,7 @@ export class ApprovalService {
       result,
       updatedAt: clock.now(),
     });
+    if (done) this.deps.metrics?.approval(done.status === 'succeeded' ? 'succeeded' : 'failed');
     await this.audit('execution', claimed.decidedBy?.id ?? 'runtime', claimed.id, {
       status: result.ok ? 'succeeded' : 'failed',
       detail: result.detail,

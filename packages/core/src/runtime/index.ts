@@ -27,6 +27,7 @@ export type {
   PolicyRule,
   PrincipalConfig,
 } from './options.js';
+export type { Readiness, ReadinessCheck } from './readiness.js';
 export { assertPlugin, buildRegistry, type PluginEntry, type Registry } from './registry.js';
 export { relativeTime, renderPlainText } from './render.js';
 export { buildSystemPrompt } from './system-prompt.js';

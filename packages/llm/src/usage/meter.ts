@@ -254,7 +254,8 @@ export class UsageMeter {
         request: logged,
         response,
       });
-      return response;
+      // The cost rides along so the runtime's metrics can count it (`opsagent_model_cost_usd_total`).
+      return record.priced ? { ...response, costUsd: record.costUsd } : response;
     } catch (error) {
       this.log?.write({
         at: this.clock.now().toISOString(),
