@@ -511,10 +511,19 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
       botId = identity.bot_id;
       log.info({ bot: botUserId, team: identity.team, mode: options.mode }, 'slack connected');
       if (options.mode === 'http') {
-        server = (await app.start({
-          port: options.port ?? 3000,
-          ...(options.host ? { host: options.host } : {}),
-        })) as Server;
+        const port = options.port ?? 3000;
+        try {
+          server = (await app.start({
+            port,
+            ...(options.host ? { host: options.host } : {}),
+          })) as Server;
+        } catch (error) {
+          throw new OpsAgentError(
+            'SLACK_LISTEN_FAILED',
+            `cannot listen for Slack events on ${options.host ?? 'port'}${options.host ? `:${port}` : ` ${port}`} (${errorText(error)}); set PORT (or plugins.slack.port) to a free port`,
+            { category: 'user', cause: error },
+          );
+        }
       } else if (options.mode === 'socket') {
         await app.start();
       }

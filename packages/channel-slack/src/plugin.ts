@@ -170,12 +170,21 @@ function authCheck(channel: SlackChannel, apiUrl: string | undefined, token: str
           ? apiUrl
           : `${apiUrl}/`
         : 'https://slack.com/api/';
-      const response = await fetch(`${base}auth.test`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}` },
-        signal,
-      });
-      const body = (await response.json()) as {
+      let response: Response;
+      try {
+        response = await fetch(`${base}auth.test`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+          signal,
+        });
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        return {
+          status: 'fail',
+          detail: `cannot reach the Slack Web API at ${base} (${why}); check the network${apiUrl ? ' and SLACK_API_URL' : ''}`,
+        };
+      }
+      const body = (await response.json().catch(() => ({}))) as {
         ok?: boolean;
         error?: string;
         team?: string;
