@@ -5,7 +5,12 @@ import { startFakeSlackServer } from '@opsagent/testkit';
 
 const slack = await startFakeSlackServer({ botToken: 'xoxb-bench' });
 process.on('message', async (message) => {
-  if (message === 'count') process.send({ updates: slack.callsTo('chat.update').length });
+  if (message === 'count') {
+    process.send({
+      updates: slack.callsTo('chat.update').length,
+      authTests: slack.callsTo('auth.test').length,
+    });
+  }
   if (message === 'reset') slack.calls.length = 0;
   if (message === 'close') {
     await slack.close();

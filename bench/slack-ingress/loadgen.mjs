@@ -12,7 +12,7 @@ async function one() {
   const n = seq;
   const body = JSON.stringify(
     appMention({
-      text: `status of web-${n}?`,
+      text: `why is web-${n} slow?`,
       eventId: `Ev${prefix}${n}`,
       ts: `${1700000000 + n}.${String(n % 1_000_000).padStart(6, '0')}`,
     }),

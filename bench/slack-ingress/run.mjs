@@ -7,7 +7,7 @@
 
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createSlackChannel } from '@opsagent/channel-slack';
@@ -15,9 +15,9 @@ import { createAgent, definePlugin, SqliteStore } from '@opsagent/core';
 import bolt from '@slack/bolt';
 
 const RATE = Number(process.env.BENCH_RATE ?? 300);
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 3000);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 1500);
 const SECRET = 'bench-signing-secret';
 const TOKEN = 'xoxb-bench';
 
@@ -69,7 +69,6 @@ async function startBare() {
     token: TOKEN,
     signingSecret: SECRET,
     clientOptions: { slackApiUrl: slack.url },
-    tokenVerificationEnabled: false,
     logLevel: bolt.LogLevel.ERROR,
   });
   let handled = 0;
@@ -186,6 +185,13 @@ function report(name) {
 
 const bare = report('bare-bolt');
 const ours = report('opsagent');
+// Each round measures both targets back to back, so a per-round ratio is less exposed to the
+// machine's load drifting during the run than the pooled percentiles are.
+const roundRatios = runs.opsagent.map((r, i) => {
+  const b = summary(runs['bare-bolt'][i].latencies).p99;
+  return Math.round((summary(r.latencies).p99 / b) * 100) / 100;
+});
+const medianRatio = [...roundRatios].sort((a, b) => a - b)[Math.floor(roundRatios.length / 2)];
 const result = {
   benchmark: 'slack-ingress',
   description:
@@ -209,9 +215,12 @@ const result = {
   bareBolt: bare,
   opsagent: ours,
   p99Ratio: Math.round((ours.ackLatencyMs.p99 / bare.ackLatencyMs.p99) * 100) / 100,
+  p99RatioPerRound: roundRatios,
+  p99RatioMedianOfRounds: medianRatio,
+  loadAverageAtEnd: loadavg().map((v) => Math.round(v * 100) / 100),
   goal: 'opsagent ack p99 within 1.2x of bare Bolt at 300 events/s',
 };
-result.goalMet = result.p99Ratio <= 1.2;
+result.goalMet = result.p99Ratio <= 1.2 && medianRatio <= 1.2;
 const out = new URL('../results/slack-ingress.json', import.meta.url);
 mkdirSync(new URL('.', out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);

@@ -17,7 +17,7 @@ import {
   HTTPReceiver,
   type Receiver,
   SocketModeReceiver,
-  type webApi,
+  webApi,
 } from '@slack/bolt';
 import { boltLogger } from './bolt-logger.js';
 import { unescapeSlack } from './mrkdwn.js';
@@ -103,6 +103,7 @@ const DEFAULT_REFUSAL =
   "Sorry, I'm not set up to help here. Ask whoever runs opsagent to add you (or this channel) to its Slack allowlist.";
 const SLASH_THREAD = 'slash:';
 const DEDUP_MEMORY = 2_000;
+const PERSON_SUBTYPES = new Set(['file_share', 'thread_broadcast']);
 
 interface Click {
   user: string;
@@ -206,16 +207,24 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
     }
   }
 
+  // One auth.test at start gives the bot's identity; Bolt's own single-token authorization with
+  // token verification off would call auth.test on every event (a rate-limited method).
   const app = new App({
-    token: options.botToken,
     receiver,
+    authorize: async () => {
+      if (!botUserId) {
+        throw new OpsAgentError('SLACK_NOT_STARTED', 'slack event before the channel started');
+      }
+      return { botToken: options.botToken, botUserId, ...(botId ? { botId } : {}) };
+    },
     clientOptions,
     logger: boltLogger(() => log),
-    // We check the token ourselves at start, with a clear error; Bolt need not.
-    tokenVerificationEnabled: false,
     ignoreSelf: true,
   });
-  const client = app.client;
+  const client = new webApi.WebClient(options.botToken, {
+    ...clientOptions,
+    logger: boltLogger(() => log),
+  });
 
   const allowed = (
     user: string | undefined,
@@ -280,7 +289,10 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
     body: { event_id?: string; team_id?: string },
     retryNum: number | undefined,
   ) => {
-    if (event.subtype || event.bot_id || !event.user || !event.channel || !event.ts) return;
+    // Edits, deletions, joins and bot posts carry a subtype; a message with a file or one also
+    // sent to the channel from a thread is still a person talking.
+    if (event.subtype && !PERSON_SUBTYPES.has(event.subtype)) return;
+    if (event.bot_id || !event.user || !event.channel || !event.ts) return;
     if (botUserId && event.user === botUserId) return;
     const dm = event.channel_type === 'im' || event.channel.startsWith('D');
     const address: Address = dm
@@ -581,7 +593,6 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
       }
       if (kept.length > 0) followUps.set(key, kept);
       else followUps.delete(key);
-      void botId;
     },
     lambdaHandler(handlerOptions = {}) {
       if (!lambdaReceiver) {

@@ -166,6 +166,8 @@ describe('Slack Events API over HTTP (real Bolt receiver)', () => {
     await h.agent.idle();
     expect(h.model.requests).toHaveLength(1);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(1);
+    // The bot's identity comes from one auth.test at start, not one per event.
+    expect(h.slack.callsTo('auth.test')).toHaveLength(1);
   });
 
   it('processes an event once across two instances sharing one SQLite store', async () => {
@@ -204,6 +206,8 @@ describe('Slack Events API over HTTP (real Bolt receiver)', () => {
     for (const event of [
       messageEvent({ text: 'from a bot', botId: 'B_OTHER', subtype: 'bot_message' }),
       messageEvent({ text: 'edited', subtype: 'message_changed' }),
+      messageEvent({ text: 'deleted', subtype: 'message_deleted' }),
+      messageEvent({ text: 'mine', user: 'U_BOT' }),
       messageEvent({ text: 'hello there', ts: '1700000005.000001' }),
     ]) {
       expect((await postSignedToSlackApp(h.url, event, { signingSecret: SECRET })).status).toBe(
