@@ -110,9 +110,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       await agent.stop();
       throw error;
     }
-    io.stderr.write(
-      `opsagent: running preset ${loaded.preset.name}; stop with Ctrl-C or SIGTERM\n`,
-    );
     await new Promise<void>((done) => {
       let stopping = false;
       const onSignal = (signal: NodeJS.Signals) => {
@@ -133,6 +130,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
+      // Announce only once the handlers are in place: a supervisor may signal as soon as it reads this.
+      io.stderr.write(
+        `opsagent: running preset ${loaded.preset.name}; stop with Ctrl-C or SIGTERM\n`,
+      );
     });
   });
 
