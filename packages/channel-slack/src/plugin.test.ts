@@ -14,8 +14,8 @@ afterEach(async () => {
 const config = (section: unknown = {}) => slackConfigSchema.parse(section);
 
 describe('Slack configuration from the environment', () => {
-  it('picks http with a signing secret, and accepts the seed name SLACK_SIGNING_KEY', () => {
-    const channel = slackChannelFromConfig(config(), {
+  it('picks http with a signing secret, and accepts the seed name SLACK_SIGNING_KEY', async () => {
+    const channel = await slackChannelFromConfig(config(), {
       SLACK_BOT_TOKEN: TOKEN,
       SLACK_SIGNING_KEY: SECRET,
       PORT: '0',
@@ -23,23 +23,25 @@ describe('Slack configuration from the environment', () => {
     expect(channel.mode).toBe('http');
   });
 
-  it('picks Socket Mode when SLACK_APP_TOKEN is set, unless SLACK_MODE says otherwise', () => {
+  it('picks Socket Mode when SLACK_APP_TOKEN is set, unless SLACK_MODE says otherwise', async () => {
     const env = {
       SLACK_BOT_TOKEN: TOKEN,
       SLACK_APP_TOKEN: 'xapp-1-x',
       SLACK_SIGNING_SECRET: SECRET,
     };
-    expect(slackChannelFromConfig(config(), env).mode).toBe('socket');
-    expect(slackChannelFromConfig(config(), { ...env, SLACK_MODE: 'http' }).mode).toBe('http');
-    expect(slackChannelFromConfig(config({ mode: 'lambda' }), env).mode).toBe('lambda');
+    expect((await slackChannelFromConfig(config(), env)).mode).toBe('socket');
+    expect((await slackChannelFromConfig(config(), { ...env, SLACK_MODE: 'http' })).mode).toBe(
+      'http',
+    );
+    expect((await slackChannelFromConfig(config({ mode: 'lambda' }), env)).mode).toBe('lambda');
   });
 
-  it('names the variable when the bot token or the signing secret is missing', () => {
-    expect(() => slackChannelFromConfig(config(), { SLACK_SIGNING_SECRET: SECRET })).toThrow(
-      /SLACK_BOT_TOKEN/,
-    );
+  it('names the variable when the bot token or the signing secret is missing', async () => {
+    await expect(
+      slackChannelFromConfig(config(), { SLACK_SIGNING_SECRET: SECRET }),
+    ).rejects.toThrow(/SLACK_BOT_TOKEN/);
     try {
-      slackChannelFromConfig(config(), { SLACK_BOT_TOKEN: TOKEN });
+      await slackChannelFromConfig(config(), { SLACK_BOT_TOKEN: TOKEN });
       expect.unreachable();
     } catch (error) {
       expect(isOpsAgentError(error, 'SECRET_MISSING')).toBe(true);
@@ -47,18 +49,20 @@ describe('Slack configuration from the environment', () => {
     }
   });
 
-  it('rejects a PORT that is not a port, and a SLACK_MODE that is not a mode', () => {
+  it('rejects a PORT that is not a port, and a SLACK_MODE that is not a mode', async () => {
     const env = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET };
-    expect(() => slackChannelFromConfig(config(), { ...env, PORT: 'eighty' })).toThrow(/PORT/);
-    expect(() =>
+    await expect(slackChannelFromConfig(config(), { ...env, PORT: 'eighty' })).rejects.toThrow(
+      /PORT/,
+    );
+    await expect(
       slackChannelFromConfig(config(), { ...env, SLACK_MODE: 'carrier-pigeon' }),
-    ).toThrow(/SLACK_MODE/);
+    ).rejects.toThrow(/SLACK_MODE/);
   });
 
   it('reads comma-separated allowlists from the environment and lists from the file', async () => {
     const slack = await startFakeSlackServer({ botToken: TOKEN });
     cleanups.push(() => slack.close());
-    const channel = slackChannelFromConfig(config({ allow: { channels: ['C_OPS'] } }), {
+    const channel = await slackChannelFromConfig(config({ allow: { channels: ['C_OPS'] } }), {
       SLACK_BOT_TOKEN: TOKEN,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.url,

@@ -1,6 +1,6 @@
 import { definePlugin, type HealthCheck, OpsAgentError, resolveSecret } from '@opsagent/core';
 import { z } from 'zod';
-import { createSlackChannel, type SlackChannel, type SlackMode } from './channel.js';
+import type { SlackChannel, SlackMode } from './channel.js';
 
 const idList = z.union([z.array(z.string().min(1)), z.string()]).transform((value) =>
   Array.isArray(value)
@@ -81,12 +81,15 @@ const fromEnv = (env: Readonly<Record<string, string | undefined>>, name: string
     .map((v) => v.trim())
     .filter(Boolean);
 
-/** Builds the channel from the config section and the environment (the plugin's and the Lambda entry's way). */
-export function slackChannelFromConfig(
+/**
+ * Builds the channel from the config section and the environment (the plugin's way). Bolt is
+ * loaded here, on first use, so a CLI that merely knows this plugin does not pay for it.
+ */
+export async function slackChannelFromConfig(
   config: SlackConfig,
   env: Readonly<Record<string, string | undefined>>,
   overrides: { mode?: SlackMode } = {},
-): SlackChannel {
+): Promise<SlackChannel> {
   const appToken = config.appToken ?? env.SLACK_APP_TOKEN;
   const signingSecret = config.signingSecret ?? env.SLACK_SIGNING_SECRET ?? env.SLACK_SIGNING_KEY;
   const mode: SlackMode =
@@ -128,6 +131,7 @@ export function slackChannelFromConfig(
   const channels = config.allow.channels ?? fromEnv(env, 'SLACK_ALLOWED_CHANNELS');
   const teams = config.allow.teams ?? fromEnv(env, 'SLACK_ALLOWED_TEAMS');
   const apiUrl = config.apiUrl ?? env.SLACK_API_URL;
+  const { createSlackChannel } = await import('./channel.js');
   return createSlackChannel({
     mode,
     botToken,
@@ -209,8 +213,8 @@ export const slackPlugin = definePlugin({
   name: 'slack',
   version: '0.1.0',
   configSchema: slackConfigSchema,
-  setup({ config, env }) {
-    const channel = slackChannelFromConfig(config, env);
+  async setup({ config, env }) {
+    const channel = await slackChannelFromConfig(config, env);
     const token = config.botToken ?? env.SLACK_BOT_TOKEN ?? '';
     return {
       channels: [channel],

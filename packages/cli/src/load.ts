@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { slackPlugin } from '@opsagent/channel-slack';
+import { slackPlugin } from '@opsagent/channel-slack/plugin';
 import {
   type Agent,
   type CoreConfig,

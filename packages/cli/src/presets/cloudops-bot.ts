@@ -1,4 +1,4 @@
-import { slackPlugin } from '@opsagent/channel-slack';
+import { slackPlugin } from '@opsagent/channel-slack/plugin';
 import { definePlugin, type PluginEntry, type Source } from '@opsagent/core';
 import { awsPlugin } from '@opsagent/source-aws';
 import type { Preset } from './preset.js';
