@@ -14,6 +14,7 @@ import {
   startFakeAnthropicServer,
   startFakeAws,
   startFakeSlackServer,
+  startFakeSlackSocketServer,
 } from '@opsagent/testkit';
 import { createLambdaHandler } from 'opsagent/lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -164,6 +165,28 @@ describe('opsagent run --preset cloudops-bot', () => {
     expect(code).toBe(0);
     // Nothing more was posted after the retry.
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('runs over Socket Mode with SLACK_APP_TOKEN, no port, and answers in the thread', async () => {
+    const { slack, anthropic } = await fakes([{ text: 'Answered over the socket.' }]);
+    const socket = await startFakeSlackSocketServer();
+    cleanups.push(() => socket.close());
+    slack.setSocketUrl(socket.url);
+    const { SLACK_SIGNING_SECRET: _secret, ...env } = fakeEnv(slack, anthropic, 'socket');
+    const { child } = await run({ ...env, SLACK_APP_TOKEN: 'xapp-1-e2e' });
+    await socket.waitForConnection();
+    const ack = await socket.deliver(
+      'events_api',
+      appMention({ text: 'hello', ts: '1700000700.000001', eventId: 'EvSOCKE2E' }),
+    );
+    expect(ack.envelope_id).toBeTruthy();
+    await slack.waitFor(
+      () => slack.thread('C_OPS', '1700000700.000001').some((m) => m.text.includes('socket')),
+      15_000,
+    );
+    expect(slack.callsTo('apps.connections.open')[0]!.token).toBe('xapp-1-e2e');
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
   });
 
   it('fails fast, naming the variable, when the signing secret is missing', async () => {
