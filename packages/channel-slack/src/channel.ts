@@ -103,9 +103,11 @@ const DEFAULT_REFUSAL =
   "Sorry, I'm not set up to help here. Ask whoever runs opsagent to add you (or this channel) to its Slack allowlist.";
 const SLASH_THREAD = 'slash:';
 const DEDUP_MEMORY = 2_000;
+const PENDING_TTL_MS = 30 * 60_000;
 const PERSON_SUBTYPES = new Set(['file_share', 'thread_broadcast']);
 
 interface Click {
+  at: number;
   user: string;
   channel: string;
   messageTs: string;
@@ -145,7 +147,7 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
   let botId: string | undefined;
   let started = false;
   const refused = new Set<string>();
-  const slashResponses = new Map<string, string>();
+  const slashResponses = new Map<string, { url: string; at: number }>();
   const clicks = new Map<string, Click[]>();
   const followUps = new Map<string, string[]>();
 
@@ -268,6 +270,18 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
     }
   };
 
+  // A click or slash command the runtime never answers (e.g. from a sender it does not know)
+  // leaves an entry behind; entries older than Slack's response_url lifetime are dropped.
+  const prune = () => {
+    const cutoff = Date.now() - PENDING_TTL_MS;
+    for (const [key, entry] of slashResponses) if (entry.at < cutoff) slashResponses.delete(key);
+    for (const [key, queue] of clicks) {
+      const live = queue.filter((click) => click.at >= cutoff);
+      if (live.length === 0) clicks.delete(key);
+      else if (live.length !== queue.length) clicks.set(key, live);
+    }
+  };
+
   const deliver = async (message: InboundMessage) => {
     if (!runtime) {
       log.warn({ id: message.id }, 'slack event before start; dropped');
@@ -341,8 +355,10 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
         return;
       }
       const decision = action.action_id === APPROVE_ACTION ? 'approve' : 'reject';
+      prune();
       const queue = clicks.get(value) ?? [];
       queue.push({
+        at: Date.now(),
         user,
         channel: chat,
         messageTs: message.ts,
@@ -378,7 +394,8 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
     }
     await ack();
     const id = `command:${command.trigger_id}`;
-    slashResponses.set(id, command.response_url);
+    prune();
+    slashResponses.set(id, { url: command.response_url, at: Date.now() });
     const address: Address = { chat: command.channel_id, thread: `${SLASH_THREAD}${id}` };
     try {
       await deliver({
@@ -418,7 +435,7 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
 
   const sendSlash = async (address: Address, message: OutboundMessage): Promise<SentMessage> => {
     const key = address.thread!.slice(SLASH_THREAD.length);
-    const url = slashResponses.get(key);
+    const url = slashResponses.get(key)?.url;
     if (!url || message.kind === 'progress' || message.kind === 'notice') {
       // Progress, closing notes and anything after the answer have nowhere to go.
       return { address, id: key };
