@@ -12,13 +12,15 @@ import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:o
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createSlackChannel } from '@opsagent/channel-slack';
-import { createAgent, definePlugin, SqliteStore, silentLogger } from '@opsagent/core';
+import { createAgent, definePlugin, MemoryStore, SqliteStore, silentLogger } from '@opsagent/core';
 import bolt from '@slack/bolt';
 
 const RATE = Number(process.env.BENCH_RATE ?? 300);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 1500);
+// BENCH_STORE=memory swaps the SQLite store for the memory store, to see what the store costs.
+const STORE = process.env.BENCH_STORE ?? 'sqlite';
 const SECRET = 'bench-signing-secret';
 const TOKEN = 'xoxb-bench';
 
@@ -113,7 +115,8 @@ async function startOpsagent() {
   const agent = await createAgent({
     plugins: [definePlugin({ name: 'slack', setup: () => ({ channels: [channel] }) })],
     model,
-    store: new SqliteStore({ path: join(dir, 'bench.db') }),
+    store:
+      STORE === 'memory' ? new MemoryStore() : new SqliteStore({ path: join(dir, 'bench.db') }),
     principals: [{ id: 'anyone', roles: ['viewer'], identities: { slack: ['*'] } }],
     monitor: { enabled: false },
   });
