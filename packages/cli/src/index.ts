@@ -12,6 +12,8 @@ export {
 export { type CliIo, renderStatus, runCli } from './main.js';
 export { importPluginModules } from './modules.js';
 export {
+  awsMonitorPreset,
+  cloudopsBotPreset,
   consolePlugin,
   homelabSrePreset,
   localPreset,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { signalPlugin } from '@opsagent/channel-signal';
+import { slackPlugin } from '@opsagent/channel-slack/plugin';
 import {
   type Agent,
   ConfigError,
@@ -22,13 +23,22 @@ import {
   toRuntimeOptions,
 } from '@opsagent/core';
 import { configSecrets } from '@opsagent/llm';
+import { awsEmailPlugin, awsPlugin } from '@opsagent/source-aws';
 import { homelabPlugin, localHostPlugin } from '@opsagent/source-homelab';
 import { llmPlugin, llmSection } from './model.js';
 import { importPluginModules } from './modules.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
-export const knownPlugins = [localHostPlugin, homelabPlugin, signalPlugin, llmPlugin] as const;
+export const knownPlugins = [
+  localHostPlugin,
+  homelabPlugin,
+  signalPlugin,
+  slackPlugin,
+  awsPlugin,
+  awsEmailPlugin,
+  llmPlugin,
+] as const;
 
 /** Options of {@link loadAgent}. */
 export interface LoadOptions {

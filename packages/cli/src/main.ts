@@ -13,6 +13,7 @@ import {
   type StatusReport,
 } from '@opsagent/core';
 import { Command, CommanderError, Option } from 'commander';
+import { registerAwsCommand } from './aws-command.js';
 import { renderConfigReference } from './config-reference.js';
 import { registerDigestCommand } from './digest-command.js';
 import { runDoctor } from './doctor.js';
@@ -197,6 +198,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
 
   registerDigestCommand(program, io);
+  registerAwsCommand(program, io);
 
   const config = program.command('config').description('config file helpers');
   config

@@ -15,6 +15,22 @@ export {
   startFakeAnthropicServer,
 } from './fakes/anthropic-server.js';
 export {
+  type AwsFault,
+  emptyAwsWorld,
+  type FakeAmplifyApp,
+  type FakeAmplifyBranch,
+  type FakeAmplifyJob,
+  type FakeAws,
+  type FakeAwsCall,
+  type FakeAwsOptions,
+  type FakeAwsService,
+  type FakeAwsWorld,
+  type FakeEmail,
+  type FakeInstance,
+  type FakeLogEvent,
+  startFakeAws,
+} from './fakes/aws/index.js';
+export {
   bedrockModelIdOf,
   type FakeBedrockError,
   type FakeBedrockMessage,
@@ -74,6 +90,36 @@ export {
   type FakeSignalTyping,
   startFakeSignalServer,
 } from './fakes/signal-server.js';
+export {
+  apiGatewayEvent,
+  appMention,
+  blockActions,
+  type EventCallbackOptions,
+  eventCallback,
+  interactiveForm,
+  messageEvent,
+  type PostSignedOptions,
+  postSignedToSlackApp,
+  type SlackSignedHeaders,
+  signSlackRequest,
+  slackTs,
+  slashCommandForm,
+} from './fakes/slack-events.js';
+export {
+  type FakeSlackServer,
+  type FakeSlackServerOptions,
+  type SlackApiCall,
+  type SlackFakeFailure,
+  type SlackFakeMessage,
+  startFakeSlackServer,
+} from './fakes/slack-server.js';
+export {
+  type FakeSlackSocketServer,
+  type FakeSlackSocketServerOptions,
+  type SocketAck,
+  type SocketEnvelopeType,
+  startFakeSlackSocketServer,
+} from './fakes/slack-socket-server.js';
 export {
   freePort,
   type SilentTcpServer,

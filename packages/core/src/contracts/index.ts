@@ -26,6 +26,7 @@ export type { LogFn, Logger } from './logger.js';
 export {
   type ApprovalView,
   type Block,
+  type DecisionNote,
   type Field,
   type Health,
   type OutboundMessage,

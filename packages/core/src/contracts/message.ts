@@ -47,6 +47,18 @@ export type Block =
   | { type: 'section'; section: Section }
   | { type: 'approval'; approval: ApprovalView };
 
+/** Set on the reply to an approval decision, so a channel can update the request it showed. */
+export interface DecisionNote {
+  /** The approval the decision was about. */
+  approvalId: string;
+  /** `decided` when this decision took effect; otherwise why it did not. */
+  outcome: 'decided' | 'not_found' | 'forbidden' | 'expired' | 'already_decided';
+  /** The approval's status after the attempt (e.g. `rejected`, `succeeded`), when it exists. */
+  status?: string;
+  /** Who decided it, when someone has. */
+  decidedBy?: string;
+}
+
 /**
  * A structured outbound message. Plugins describe *what* to say; each channel renders it
  * (plain text in a terminal, Block Kit in Slack, styled text in Signal).
@@ -56,6 +68,8 @@ export interface OutboundMessage {
   blocks: Block[];
   /** What kind of message this is, so channels can style alerts and progress differently. */
   kind?: 'reply' | 'progress' | 'alert' | 'notice';
+  /** On the reply to an approval decision: which approval and how it stands now. */
+  decision?: DecisionNote;
 }
 
 /** A plain markdown reply. */

@@ -87,7 +87,7 @@ function decideCommand(decision: 'approve' | 'reject', deps: BuiltinCommandDeps)
         : 'reject a pending change',
     usage: '[id]',
     // Who may decide is policy (approvals.deciderRoles per risk), checked by the approval service.
-    async run(ctx) {
+    async run(ctx): Promise<OutboundMessage | string> {
       let id = ctx.args[0];
       if (!id) {
         const pending = await deps.approvals.pending();
@@ -101,7 +101,17 @@ function decideCommand(decision: 'approve' | 'reject', deps: BuiltinCommandDeps)
         channel: ctx.message.channel,
         address: ctx.address,
       });
-      return decisionReply(outcome, id);
+      const approval = outcome.status === 'not_found' ? undefined : outcome.approval;
+      return {
+        kind: 'reply',
+        blocks: [{ type: 'text', text: decisionReply(outcome, id) }],
+        decision: {
+          approvalId: approval?.id ?? id,
+          outcome: outcome.status,
+          ...(approval ? { status: approval.status } : {}),
+          ...(approval?.decidedBy ? { decidedBy: approval.decidedBy.name } : {}),
+        },
+      };
     },
   };
 }

@@ -1,0 +1,165 @@
+import {
+  apiGatewayEvent,
+  appMention,
+  type FakeSlackSocketServer,
+  reply,
+  slashCommandForm,
+  startFakeSlackServer,
+  startFakeSlackSocketServer,
+} from '@opsagent/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SECRET, type SlackHarness, startSlackAgent, TOKEN } from './__fixtures__/harness.js';
+import type { LambdaEvent } from './channel.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function lambdaAgent(script = [reply('answered from Lambda')]) {
+  const h = await startSlackAgent({ script, channel: { mode: 'lambda' } });
+  cleanups.push(() => h.stop());
+  const handler = h.channel.lambdaHandler({ settle: () => h.agent.idle() });
+  return { h, handler };
+}
+
+describe('AWS Lambda handler (API Gateway event in, response out)', () => {
+  it('answers a signed app_mention before the invocation returns', async () => {
+    const { h, handler } = await lambdaAgent();
+    const event = apiGatewayEvent(appMention({ text: 'hi', ts: '1700000300.000001' }), {
+      signingSecret: SECRET,
+    });
+    const response = await handler(event as unknown as LambdaEvent, {});
+    expect(response.statusCode).toBe(200);
+    // `settle` waited for the work: the answer is in the thread when the handler returns.
+    const thread = h.slack.thread('C_OPS', '1700000300.000001');
+    expect(thread.map((m) => m.text)).toEqual(['answered from Lambda']);
+  });
+
+  it('rejects a bad signature with 401 and runs nothing', async () => {
+    const { h, handler } = await lambdaAgent();
+    const event = apiGatewayEvent(appMention({ text: 'hi' }), {
+      signingSecret: SECRET,
+      signature: 'v0=0000',
+    });
+    const response = await handler(event as unknown as LambdaEvent, {});
+    expect(response.statusCode).toBe(401);
+    expect(h.model.requests).toHaveLength(0);
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('answers url_verification and processes a retry once', async () => {
+    const { h, handler } = await lambdaAgent();
+    const verify = await handler(
+      apiGatewayEvent(
+        { token: 't', challenge: 'lambda-challenge', type: 'url_verification' },
+        { signingSecret: SECRET },
+      ) as unknown as LambdaEvent,
+      {},
+    );
+    expect(verify.statusCode).toBe(200);
+    expect(verify.body).toContain('lambda-challenge');
+    const event = appMention({ text: 'once', eventId: 'EvLAMBDA1' });
+    for (const retryNum of [undefined, 1, 2]) {
+      const response = await handler(
+        apiGatewayEvent(event, {
+          signingSecret: SECRET,
+          ...(retryNum ? { retryNum } : {}),
+        }) as unknown as LambdaEvent,
+        {},
+      );
+      expect(response.statusCode).toBe(200);
+    }
+    expect(h.model.requests).toHaveLength(1);
+  });
+
+  it('acks a slash command and answers it through the response_url', async () => {
+    const { h, handler } = await lambdaAgent([]);
+    const response = await handler(
+      apiGatewayEvent(
+        slashCommandForm({ text: 'help', responseUrl: `${h.slack.responseUrlBase}/l1` }),
+        { signingSecret: SECRET },
+      ) as unknown as LambdaEvent,
+      {},
+    );
+    expect(response.statusCode).toBe(200);
+    const [respond] = h.slack.callsTo('response_url');
+    expect(String(respond!.args.text)).toContain('Commands:');
+  });
+
+  it('says which mode is needed when lambdaHandler is asked of an HTTP channel', async () => {
+    const h = await startSlackAgent();
+    cleanups.push(() => h.stop());
+    expect(() => h.channel.lambdaHandler()).toThrow(/mode "lambda"/);
+  });
+});
+
+describe('Socket Mode against a fake Socket Mode server', () => {
+  async function socketAgent(): Promise<{ h: SlackHarness; socket: FakeSlackSocketServer }> {
+    const socket = await startFakeSlackSocketServer({ pingIntervalMs: 1_000 });
+    const slack = await startFakeSlackServer({ botToken: TOKEN, appToken: 'xapp-1-test' });
+    slack.setSocketUrl(socket.url);
+    const h = await startSlackAgent({
+      slack,
+      script: [reply('answered over Socket Mode')],
+      channel: { mode: 'socket', appToken: 'xapp-1-test' },
+    });
+    cleanups.push(async () => {
+      await h.stop();
+      await socket.close();
+      await slack.close();
+    });
+    await socket.waitForConnection();
+    return { h, socket };
+  }
+
+  it('opens the connection with the app token, acks an event envelope and answers in the thread', async () => {
+    const { h, socket } = await socketAgent();
+    const open = h.slack.callsTo('apps.connections.open');
+    expect(open).toHaveLength(1);
+    expect(open[0]!.token).toBe('xapp-1-test');
+    const ack = await socket.deliver(
+      'events_api',
+      appMention({ text: 'over the socket', ts: '1700000400.000001', eventId: 'EvSOCK1' }),
+      { envelopeId: 'env-1' },
+    );
+    expect(ack.envelope_id).toBe('env-1');
+    await h.slack.waitFor((calls) =>
+      calls.some((c) => c.method === 'chat.update' || c.method === 'chat.postMessage'),
+    );
+    await h.agent.idle();
+    expect(h.slack.thread('C_OPS', '1700000400.000001').map((m) => m.text)).toEqual([
+      'answered over Socket Mode',
+    ]);
+    // A redelivery of the same event (retry_attempt 1) is acked and not processed again.
+    const again = await socket.deliver(
+      'events_api',
+      appMention({ text: 'over the socket', ts: '1700000400.000001', eventId: 'EvSOCK1' }),
+      { envelopeId: 'env-2', retryAttempt: 1, retryReason: 'timeout' },
+    );
+    expect(again.envelope_id).toBe('env-2');
+    await h.agent.idle();
+    expect(h.model.requests).toHaveLength(1);
+  });
+
+  it('acks a slash command envelope and answers through the response_url', async () => {
+    const { h, socket } = await socketAgent();
+    const body = Object.fromEntries(
+      new URLSearchParams(
+        slashCommandForm({ text: 'help', responseUrl: `${h.slack.responseUrlBase}/s1` }),
+      ),
+    );
+    const ack = await socket.deliver('slash_commands', body, { envelopeId: 'cmd-1' });
+    expect(ack.envelope_id).toBe('cmd-1');
+    await h.slack.waitFor((calls) => calls.some((c) => c.method === 'response_url'));
+    expect(String(h.slack.callsTo('response_url')[0]!.args.text)).toContain('Commands:');
+  });
+
+  it('fails to start with a clear error when the app token is missing', async () => {
+    const slack = await startFakeSlackServer();
+    cleanups.push(() => slack.close());
+    await expect(
+      startSlackAgent({ slack, channel: { mode: 'socket', appToken: '' } }),
+    ).rejects.toThrow(/SLACK_APP_TOKEN/);
+  });
+});

@@ -1,0 +1,195 @@
+import {
+  type App,
+  type Branch,
+  type JobSummary,
+  ListJobsCommand,
+  paginateListApps,
+  paginateListBranches,
+} from '@aws-sdk/client-amplify';
+import type { Finding } from '@opsagent/core';
+import type { AwsAccount } from '../clients.js';
+import type { AwsConfig } from '../config.js';
+import { isoTime, mapLimit } from '../util.js';
+
+/** Structured data of an Amplify finding. */
+export interface AmplifyFindingData extends Record<string, unknown> {
+  service: 'amplify';
+  kind: 'job-failed';
+  account: string;
+  region: string;
+  appId: string;
+  appName: string;
+  branchName: string;
+  jobId: string;
+  jobType: string;
+  commitId: string;
+  /** True when the app builds from a repository (RELEASE works), false for manual deploys. */
+  repositoryConnected: boolean;
+}
+
+/** A branch's latest finished job, as of the last check, for `status`. */
+export interface AmplifyBranchSummary {
+  account: string;
+  region: string;
+  appId: string;
+  appName: string;
+  branchName: string;
+  /** Latest job of any status. */
+  latest?: {
+    jobId: string;
+    status: string;
+    jobType: string;
+    commitId: string;
+    startTime?: Date | undefined;
+  };
+  /** Latest job that finished (SUCCEED, FAILED, CANCELLED). */
+  finished?: { jobId: string; status: string };
+}
+
+export interface AmplifyCheckResult {
+  findings: Finding[];
+  branches: AmplifyBranchSummary[];
+  calls: number;
+}
+
+const FINISHED = new Set(['SUCCEED', 'FAILED', 'CANCELLED']);
+
+/** Jobs newest first: job ids are sequence numbers per branch, so sort on them (not on list order). */
+export function newestFirst(jobs: readonly JobSummary[]): JobSummary[] {
+  return [...jobs].sort((a, b) => Number(b.jobId ?? 0) - Number(a.jobId ?? 0));
+}
+
+interface CachedBranch {
+  total: string | undefined;
+  activeJobId: string | undefined;
+  jobs: JobSummary[];
+}
+
+/**
+ * The Amplify check of one account and region: apps, then branches, then the latest jobs of each
+ * branch. A branch whose job count and active job did not change since a check that saw a
+ * finished latest job is not asked again (finished jobs do not change).
+ */
+export class AmplifyChecker {
+  private readonly cache = new Map<string, CachedBranch>();
+
+  constructor(
+    private readonly account: AwsAccount,
+    private readonly config: AwsConfig['amplify'],
+    private readonly concurrency: number,
+  ) {}
+
+  async check(region: string, signal: AbortSignal): Promise<AmplifyCheckResult> {
+    const client = this.account.amplify(region);
+    let calls = 0;
+    const apps: App[] = [];
+    for await (const page of paginateListApps({ client, pageSize: 100 }, {})) {
+      calls++;
+      if (signal.aborted) throw signal.reason;
+      apps.push(...(page.apps ?? []));
+    }
+    const wanted = this.config.apps;
+    const watched = apps.filter(
+      (app) =>
+        wanted.length === 0 || wanted.includes(app.appId ?? '') || wanted.includes(app.name ?? ''),
+    );
+    const perApp = await mapLimit(watched, this.concurrency, async (app) => {
+      const branches: Branch[] = [];
+      for await (const page of paginateListBranches(
+        { client, pageSize: 50 },
+        { appId: app.appId },
+      )) {
+        calls++;
+        if (signal.aborted) throw signal.reason;
+        branches.push(...(page.branches ?? []));
+      }
+      return branches.map((branch) => ({ app, branch }));
+    });
+    const pairs = perApp.flat();
+    const summaries = await mapLimit(pairs, this.concurrency, async ({ app, branch }) => {
+      const key = `${region}/${app.appId}/${branch.branchName}`;
+      const cached = this.cache.get(key);
+      let jobs: JobSummary[];
+      const newest = cached?.jobs[0];
+      if (
+        cached &&
+        newest &&
+        FINISHED.has(newest.status ?? '') &&
+        cached.total === branch.totalNumberOfJobs &&
+        cached.activeJobId === branch.activeJobId
+      ) {
+        jobs = cached.jobs;
+      } else {
+        calls++;
+        const out = await client.send(
+          new ListJobsCommand({ appId: app.appId, branchName: branch.branchName, maxResults: 10 }),
+          { abortSignal: signal },
+        );
+        jobs = newestFirst(out.jobSummaries ?? []);
+        this.cache.set(key, {
+          total: branch.totalNumberOfJobs,
+          activeJobId: branch.activeJobId,
+          jobs,
+        });
+      }
+      return { app, branch, jobs };
+    });
+
+    const findings: Finding[] = [];
+    const branches: AmplifyBranchSummary[] = [];
+    for (const { app, branch, jobs } of summaries) {
+      const appId = app.appId ?? '';
+      const appName = app.name ?? appId;
+      const branchName = branch.branchName ?? '';
+      const latest = jobs[0];
+      const finished = jobs.find((job) => FINISHED.has(job.status ?? ''));
+      branches.push({
+        account: this.account.name,
+        region,
+        appId,
+        appName,
+        branchName,
+        ...(latest
+          ? {
+              latest: {
+                jobId: latest.jobId ?? '',
+                status: latest.status ?? 'UNKNOWN',
+                jobType: latest.jobType ?? 'UNKNOWN',
+                commitId: latest.commitId ?? '',
+                startTime: latest.startTime,
+              },
+            }
+          : {}),
+        ...(finished
+          ? { finished: { jobId: finished.jobId ?? '', status: finished.status ?? '' } }
+          : {}),
+      });
+      if (finished?.status !== 'FAILED') continue;
+      const jobId = finished.jobId ?? '';
+      const running =
+        latest && latest !== finished ? `; job ${latest.jobId} is ${latest.status}` : '';
+      const data: AmplifyFindingData = {
+        service: 'amplify',
+        kind: 'job-failed',
+        account: this.account.name,
+        region,
+        appId,
+        appName,
+        branchName,
+        jobId,
+        jobType: finished.jobType ?? 'UNKNOWN',
+        commitId: finished.commitId ?? '',
+        repositoryConnected: Boolean(app.repository),
+      };
+      findings.push({
+        key: `aws:amplify:${this.account.name}:${region}:${appId}:${branchName}:failed`,
+        severity: 'warning',
+        resource: `amplify:${appId}/${branchName}`,
+        title: `Amplify ${appName}/${branchName} job ${jobId} failed`,
+        evidence: `job ${jobId} (${finished.jobType ?? 'unknown type'}) FAILED; commit ${(finished.commitId ?? '').slice(0, 12) || 'unknown'}${finished.commitMessage ? ` "${finished.commitMessage.split('\n')[0]}"` : ''}; started ${isoTime(finished.startTime)}, ended ${isoTime(finished.endTime)}${running}; app ${appId} in ${region}`,
+        data,
+      });
+    }
+    return { findings, branches, calls };
+  }
+}

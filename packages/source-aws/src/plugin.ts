@@ -1,0 +1,179 @@
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import {
+  type Clock,
+  definePlugin,
+  type Plugin,
+  type Remediation,
+  systemClock,
+  type Tool,
+} from '@opsagent/core';
+import { z } from 'zod';
+import { AwsAccount, AwsAccounts, type AwsClientOptions } from './clients.js';
+import { type AwsConfig, awsConfigSchema } from './config.js';
+import { createSesEmailChannel } from './notify/email.js';
+import { createAwsRemediations, type VerifyTiming } from './remediations/index.js';
+import { createAmplifySource, createEc2Source, createLogsSource } from './source.js';
+import { createAmplifyTools } from './tools/amplify.js';
+import { createEc2Tools } from './tools/ec2.js';
+import { createLogsTools } from './tools/logs.js';
+import {
+  createCloudWatchTools,
+  createEcsTools,
+  createLambdaTools,
+  createRdsTools,
+} from './tools/more.js';
+
+/** Seams of {@link createAwsPlugin}, for tests and embedders. */
+export interface AwsPluginOverrides {
+  /** Credentials, endpoints and attempts for every client (tests); default the SDK's chain and env. */
+  clients?: AwsClientOptions;
+  /** Time source; default the wall clock. */
+  clock?: Clock;
+  /** Timing of remediation verification. */
+  verify?: VerifyTiming;
+}
+
+/** Builds the accounts of a config. */
+export function createAwsAccounts(
+  config: AwsConfig,
+  options: AwsClientOptions = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): AwsAccounts {
+  const endpoints = {
+    ...Object.fromEntries(Object.entries(config.endpoints).filter(([, v]) => v)),
+    ...options.endpoints,
+  };
+  return new AwsAccounts(
+    config.accounts.map(
+      (account) =>
+        new AwsAccount(account, {
+          ...options,
+          endpoints,
+          maxAttempts: options.maxAttempts ?? config.maxAttempts,
+          regions: config.regions,
+          defaultRegion:
+            options.defaultRegion ??
+            config.regions?.[0] ??
+            env.AWS_REGION ??
+            env.AWS_DEFAULT_REGION,
+        }),
+    ),
+  );
+}
+
+/** The read-only AWS tools for the services `config.tools.services` lists (for any preset). */
+export function createAwsTools(
+  accounts: AwsAccounts,
+  config: AwsConfig,
+  clock: Clock = systemClock,
+): Tool[] {
+  if (!config.tools.enabled) return [];
+  const now = () => clock.now().getTime();
+  const services = new Set(config.tools.services);
+  return [
+    ...(services.has('ec2') ? createEc2Tools(accounts) : []),
+    ...(services.has('logs') ? createLogsTools(accounts, now) : []),
+    ...(services.has('amplify') ? createAmplifyTools(accounts) : []),
+    ...(services.has('ecs') ? createEcsTools(accounts) : []),
+    ...(services.has('rds') ? createRdsTools(accounts) : []),
+    ...(services.has('lambda') ? createLambdaTools(accounts, now) : []),
+    ...(services.has('cloudwatch') ? createCloudWatchTools(accounts, now) : []),
+  ];
+}
+
+/**
+ * The `aws` plugin with injected seams: the `aws-ec2`, `aws-amplify` and `aws-logs` sources, the
+ * read-only AWS tools and the remediations the config offers.
+ */
+export function createAwsPlugin(
+  overrides: AwsPluginOverrides = {},
+): Plugin<typeof awsConfigSchema> {
+  return definePlugin({
+    name: 'aws',
+    configSchema: awsConfigSchema,
+    setup({ config, env }) {
+      const accounts = createAwsAccounts(config, overrides.clients, env);
+      const clock = overrides.clock ?? systemClock;
+      const options = { accounts, config, clock };
+      const remediations: Remediation[] = createAwsRemediations(accounts, overrides.verify).filter(
+        (r) => (config.remediations as string[]).includes(r.name),
+      );
+      return {
+        sources: [
+          ...(config.ec2.enabled ? [createEc2Source(options)] : []),
+          ...(config.amplify.enabled ? [createAmplifySource(options)] : []),
+          ...(config.logs.groups.length > 0 ? [createLogsSource(options)] : []),
+        ],
+        tools: createAwsTools(accounts, config, clock),
+        remediations,
+        dispose: async () => accounts.destroy(),
+      };
+    },
+  });
+}
+
+/** The `aws` plugin: EC2, Amplify and CloudWatch Logs checks, read-only tools, remediations. */
+export const awsPlugin: Plugin<typeof awsConfigSchema> = createAwsPlugin();
+
+/** Config section of the `aws-email` plugin. */
+export const awsEmailConfigSchema = z
+  .strictObject({
+    from: z
+      .string()
+      .min(3)
+      .optional()
+      .describe(
+        'Verified SES sender, e.g. "opsagent <ops@example.com>"; without it there is no email channel.',
+      ),
+    to: z
+      .array(z.email())
+      .default([])
+      .describe('Recipients of notifications routed to chat "default".'),
+    region: z.string().optional().describe('SES region; default AWS_REGION.'),
+    endpoint: z
+      .url()
+      .optional()
+      .describe('SES endpoint override; AWS_ENDPOINT_URL_SESV2 is honoured too.'),
+    subjectPrefix: z.string().default('[opsagent]'),
+    configurationSet: z.string().optional(),
+  })
+  .describe('E-mail notifications through Amazon SES v2 (outbound only).');
+
+/** The `aws-email` plugin: an outbound `email` channel through SES v2. */
+export function createAwsEmailPlugin(
+  overrides: { clients?: AwsClientOptions } = {},
+): Plugin<typeof awsEmailConfigSchema> {
+  return definePlugin({
+    name: 'aws-email',
+    configSchema: awsEmailConfigSchema,
+    setup({ config, env, logger }) {
+      if (!config.from) {
+        logger.debug('no plugins.aws-email.from: no email channel');
+        return {};
+      }
+      const from = config.from;
+      const endpoint = config.endpoint ?? overrides.clients?.endpoints?.sesv2;
+      const credentials = overrides.clients?.credentials;
+      const client = new SESv2Client({
+        region: config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+        ...(endpoint ? { endpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+      });
+      return {
+        channels: [
+          createSesEmailChannel({
+            client,
+            from,
+            to: config.to,
+            subjectPrefix: config.subjectPrefix,
+            ...(config.configurationSet ? { configurationSet: config.configurationSet } : {}),
+          }),
+        ],
+        dispose: async () => client.destroy(),
+      };
+    },
+  });
+}
+
+/** The `aws-email` plugin with the SDK's default credentials. */
+export const awsEmailPlugin: Plugin<typeof awsEmailConfigSchema> = createAwsEmailPlugin();

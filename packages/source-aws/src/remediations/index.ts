@@ -1,0 +1,385 @@
+import {
+  GetJobCommand,
+  ListJobsCommand,
+  StartDeploymentCommand,
+  StartJobCommand,
+} from '@aws-sdk/client-amplify';
+import {
+  DescribeInstanceStatusCommand,
+  RebootInstancesCommand,
+  StartInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  defineRemediation,
+  errorMessage,
+  type Finding,
+  type Remediation,
+  type RemediationContext,
+  type RemediationResult,
+} from '@opsagent/core';
+import { z } from 'zod';
+import { newestFirst } from '../checks/amplify.js';
+import type { AwsAccounts } from '../clients.js';
+
+/** Timing of verification: how long to wait before the first look, between looks, and in all. */
+export interface VerifyTiming {
+  /** Before the first look, in ms; default 20 s (a reboot takes a moment to show). */
+  initialDelayMs?: number;
+  /** Between looks, in ms; default 15 s. */
+  pollMs?: number;
+  /** Give up after, in ms; default 10 min. */
+  timeoutMs?: number;
+}
+
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as eu-west-1');
+const account = z.string().optional().describe('Account name; default the first account.');
+const ec2Input = z.object({
+  instanceId: z.string().regex(/^i-[0-9a-f]{1,17}$/, 'expected an instance id such as i-0abc123'),
+  region,
+  account,
+});
+const amplifyBranch = {
+  appId: z.string().min(1).max(20),
+  branchName: z.string().min(1).max(255),
+  region,
+  account,
+};
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Polls `look` until it returns a result or time runs out. */
+async function poll(
+  timing: Required<VerifyTiming>,
+  signal: AbortSignal,
+  look: () => Promise<RemediationResult | undefined>,
+  lastWords: () => string,
+): Promise<RemediationResult> {
+  await sleep(timing.initialDelayMs, signal);
+  const deadline = Date.now() + timing.timeoutMs;
+  for (;;) {
+    const result = await look();
+    if (result) return result;
+    if (Date.now() + timing.pollMs > deadline)
+      return {
+        ok: false,
+        detail: `not confirmed within ${Math.round(timing.timeoutMs / 1000)} s: ${lastWords()}`,
+      };
+    await sleep(timing.pollMs, signal);
+  }
+}
+
+function ec2FindingInput(finding: Finding, kinds: string[]) {
+  const d = finding.data;
+  if (d?.service !== 'ec2' || !kinds.includes(String(d.kind))) return undefined;
+  return { instanceId: String(d.instanceId), region: String(d.region), account: String(d.account) };
+}
+
+async function dryRunEc2(send: () => Promise<unknown>, what: string): Promise<RemediationResult> {
+  try {
+    await send();
+    return { ok: true, detail: `${what}: allowed` };
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'DryRunOperation')
+      return { ok: true, detail: `${what}: allowed (EC2 dry run passed)` };
+    if (name === 'UnauthorizedOperation')
+      return {
+        ok: false,
+        detail: `${what}: not allowed for these credentials (UnauthorizedOperation)`,
+      };
+    return { ok: false, detail: `${what}: ${name ?? 'error'}: ${errorMessage(error)}` };
+  }
+}
+
+/** Creates the AWS remediations; each runs only through the approval flow. */
+export function createAwsRemediations(
+  accounts: AwsAccounts,
+  timing: VerifyTiming = {},
+): Remediation[] {
+  const t: Required<VerifyTiming> = {
+    initialDelayMs: timing.initialDelayMs ?? 20_000,
+    pollMs: timing.pollMs ?? 15_000,
+    timeoutMs: timing.timeoutMs ?? 10 * 60_000,
+  };
+  const timeoutMs = t.initialDelayMs + t.timeoutMs + 60_000;
+
+  const ec2Healthy = async (input: z.output<typeof ec2Input>, ctx: RemediationContext) => {
+    let last = 'no status yet';
+    return poll(
+      t,
+      ctx.signal,
+      async () => {
+        const out = await accounts
+          .get(input.account)
+          .ec2(input.region)
+          .send(
+            new DescribeInstanceStatusCommand({
+              InstanceIds: [input.instanceId],
+              IncludeAllInstances: true,
+            }),
+            { abortSignal: ctx.signal },
+          );
+        const s = out.InstanceStatuses?.[0];
+        last = `state ${s?.InstanceState?.Name ?? '?'}, system ${s?.SystemStatus?.Status ?? '?'}, instance ${s?.InstanceStatus?.Status ?? '?'}`;
+        if (
+          s?.InstanceState?.Name === 'running' &&
+          s.SystemStatus?.Status === 'ok' &&
+          s.InstanceStatus?.Status === 'ok'
+        ) {
+          return { ok: true, detail: `${input.instanceId} running with both status checks ok` };
+        }
+        return undefined;
+      },
+      () => last,
+    );
+  };
+
+  const all: Remediation[] = [
+    defineRemediation({
+      name: 'reboot_instance',
+      description:
+        'Reboot an EC2 instance (RebootInstances; a hard reboot if the OS does not shut down cleanly). Fixes impaired instance checks, rarely system checks.',
+      input: ec2Input,
+      risk: 'medium',
+      timeoutMs,
+      describe: (input) =>
+        `reboot EC2 instance ${input.instanceId} in ${input.region}${input.account ? ` (account ${input.account})` : ''}`,
+      appliesTo: (finding) => ec2FindingInput(finding, ['system-impaired', 'instance-impaired']),
+      dryRun: (input, ctx) =>
+        dryRunEc2(
+          () =>
+            accounts
+              .get(input.account)
+              .ec2(input.region)
+              .send(new RebootInstancesCommand({ InstanceIds: [input.instanceId], DryRun: true }), {
+                abortSignal: ctx.signal,
+              }),
+          `reboot ${input.instanceId}`,
+        ),
+      async execute(input, ctx) {
+        await accounts
+          .get(input.account)
+          .ec2(input.region)
+          .send(new RebootInstancesCommand({ InstanceIds: [input.instanceId] }), {
+            abortSignal: ctx.signal,
+          });
+        return { ok: true, detail: `reboot of ${input.instanceId} in ${input.region} requested` };
+      },
+      verify: ec2Healthy,
+    }),
+    defineRemediation({
+      name: 'start_instance',
+      description: 'Start a stopped EC2 instance (StartInstances).',
+      input: ec2Input,
+      risk: 'low',
+      timeoutMs,
+      describe: (input) =>
+        `start EC2 instance ${input.instanceId} in ${input.region}${input.account ? ` (account ${input.account})` : ''}`,
+      appliesTo: (finding) => ec2FindingInput(finding, ['stopped']),
+      dryRun: (input, ctx) =>
+        dryRunEc2(
+          () =>
+            accounts
+              .get(input.account)
+              .ec2(input.region)
+              .send(new StartInstancesCommand({ InstanceIds: [input.instanceId], DryRun: true }), {
+                abortSignal: ctx.signal,
+              }),
+          `start ${input.instanceId}`,
+        ),
+      async execute(input, ctx) {
+        const out = await accounts
+          .get(input.account)
+          .ec2(input.region)
+          .send(new StartInstancesCommand({ InstanceIds: [input.instanceId] }), {
+            abortSignal: ctx.signal,
+          });
+        const change = out.StartingInstances?.[0];
+        return {
+          ok: true,
+          detail: `start of ${input.instanceId} requested: ${change?.PreviousState?.Name ?? '?'} -> ${change?.CurrentState?.Name ?? '?'}`,
+        };
+      },
+      verify: ec2Healthy,
+    }),
+  ];
+
+  /** Waits for the first job newer than `afterJobId` on the branch to finish. */
+  const jobSucceeded = (
+    input: { appId: string; branchName: string; region: string; account?: string | undefined },
+    afterJobId: () => string | undefined,
+    ctx: RemediationContext,
+  ) => {
+    let last = 'no new job seen';
+    return poll(
+      t,
+      ctx.signal,
+      async () => {
+        const client = accounts.get(input.account).amplify(input.region);
+        const out = await client.send(
+          new ListJobsCommand({ appId: input.appId, branchName: input.branchName, maxResults: 10 }),
+          { abortSignal: ctx.signal },
+        );
+        const after = Number(afterJobId() ?? -1);
+        const job = newestFirst(out.jobSummaries ?? [])
+          .filter((j) => Number(j.jobId) > after)
+          .at(-1);
+        if (!job) return undefined;
+        last = `job ${job.jobId} is ${job.status}`;
+        if (job.status === 'SUCCEED')
+          return { ok: true, detail: `job ${job.jobId} (${job.jobType}) succeeded` };
+        if (job.status === 'FAILED' || job.status === 'CANCELLED') {
+          const detail = await client.send(
+            new GetJobCommand({
+              appId: input.appId,
+              branchName: input.branchName,
+              jobId: job.jobId,
+            }),
+            { abortSignal: ctx.signal },
+          );
+          const step = detail.job?.steps?.find((s) => s.status === 'FAILED');
+          return {
+            ok: false,
+            detail: `job ${job.jobId} ${job.status}${step ? ` in step ${step.stepName}${step.statusReason ? `: ${step.statusReason}` : ''}` : ''}`,
+          };
+        }
+        return undefined;
+      },
+      () => last,
+    );
+  };
+  const started = new Map<string, string>();
+
+  const retryInput = z.object({
+    ...amplifyBranch,
+    jobId: z.string().regex(/^\d+$/, 'a job id is a number such as 42'),
+  });
+  all.push(
+    defineRemediation({
+      name: 'amplify_retry_job',
+      description: 'Re-run a failed Amplify job (StartJob RETRY with its job id).',
+      input: retryInput,
+      risk: 'low',
+      timeoutMs,
+      describe: (input) =>
+        `retry Amplify job ${input.jobId} of ${input.appId}/${input.branchName} in ${input.region}`,
+      appliesTo: (finding) => {
+        const d = finding.data;
+        if (d?.service !== 'amplify' || d.kind !== 'job-failed') return undefined;
+        return {
+          appId: String(d.appId),
+          branchName: String(d.branchName),
+          jobId: String(d.jobId),
+          region: String(d.region),
+          account: String(d.account),
+        };
+      },
+      async execute(input, ctx) {
+        const out = await accounts
+          .get(input.account)
+          .amplify(input.region)
+          .send(
+            new StartJobCommand({
+              appId: input.appId,
+              branchName: input.branchName,
+              jobType: 'RETRY',
+              jobId: input.jobId,
+              jobReason: `opsagent approval ${ctx.approvalId}`,
+            }),
+            { abortSignal: ctx.signal },
+          );
+        const jobId = out.jobSummary?.jobId;
+        if (jobId) started.set(ctx.approvalId, jobId);
+        return { ok: true, detail: `started job ${jobId ?? '?'} (RETRY of ${input.jobId})` };
+      },
+      verify: (input, ctx) =>
+        jobSucceeded(
+          input,
+          () =>
+            String(
+              Number(started.get(ctx.approvalId) ?? input.jobId) -
+                (started.has(ctx.approvalId) ? 1 : 0),
+            ),
+          ctx,
+        ),
+    }),
+    defineRemediation({
+      name: 'amplify_release_branch',
+      description:
+        "Build and deploy the branch's latest commit (StartJob RELEASE); repository-connected apps only.",
+      input: z.object(amplifyBranch),
+      risk: 'medium',
+      timeoutMs,
+      describe: (input) =>
+        `release the latest commit of Amplify ${input.appId}/${input.branchName} in ${input.region}`,
+      async execute(input, ctx) {
+        const out = await accounts
+          .get(input.account)
+          .amplify(input.region)
+          .send(
+            new StartJobCommand({
+              appId: input.appId,
+              branchName: input.branchName,
+              jobType: 'RELEASE',
+              jobReason: `opsagent approval ${ctx.approvalId}`,
+            }),
+            { abortSignal: ctx.signal },
+          );
+        const jobId = out.jobSummary?.jobId;
+        if (jobId) started.set(ctx.approvalId, jobId);
+        return { ok: true, detail: `started release job ${jobId ?? '?'}` };
+      },
+      verify: (input, ctx) =>
+        jobSucceeded(input, () => String(Number(started.get(ctx.approvalId) ?? 0) - 1), ctx),
+    }),
+    defineRemediation({
+      name: 'amplify_start_deployment',
+      description:
+        'Deploy an artifact to a manual (non-git) Amplify app (StartDeployment from a zip URL or S3 prefix).',
+      input: z.object({
+        ...amplifyBranch,
+        sourceUrl: z.string().min(1).describe('URL of a zip file, or an S3 bucket prefix.'),
+        sourceUrlType: z.enum(['ZIP', 'BUCKET_PREFIX']).default('ZIP'),
+      }),
+      risk: 'high',
+      timeoutMs,
+      describe: (input) =>
+        `deploy ${input.sourceUrl} (${input.sourceUrlType}) to Amplify ${input.appId}/${input.branchName} in ${input.region}`,
+      async execute(input, ctx) {
+        const out = await accounts
+          .get(input.account)
+          .amplify(input.region)
+          .send(
+            new StartDeploymentCommand({
+              appId: input.appId,
+              branchName: input.branchName,
+              sourceUrl: input.sourceUrl,
+              sourceUrlType: input.sourceUrlType,
+            }),
+            { abortSignal: ctx.signal },
+          );
+        const jobId = out.jobSummary?.jobId;
+        if (jobId) started.set(ctx.approvalId, jobId);
+        return { ok: true, detail: `started deployment job ${jobId ?? '?'}` };
+      },
+      verify: (input, ctx) =>
+        jobSucceeded(input, () => String(Number(started.get(ctx.approvalId) ?? 0) - 1), ctx),
+    }),
+  );
+  return all;
+}

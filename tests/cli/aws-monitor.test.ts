@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type FakeAws, startFakeAws } from '@opsagent/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedAwsWorld } from '../fixtures/aws-world.js';
+
+const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'opsagent-aws-'));
+let fake: FakeAws;
+
+beforeAll(async () => {
+  fake = await startFakeAws();
+  seedAwsWorld(fake);
+  writeFileSync(
+    join(dir, 'opsagent.yaml'),
+    [
+      'preset: aws-monitor',
+      'plugins:',
+      '  aws:',
+      '    logs:',
+      '      groups: [{ name: /ecs/api }]',
+      '  aws-email:',
+      '    from: ops@example.com',
+      '    to: [oncall@example.com]',
+      '',
+    ].join('\n'),
+  );
+});
+afterAll(async () => {
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI asynchronously, so the fake in this process keeps serving. */
+function opsagent(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        OPSAGENT_DATA_DIR: join(dir, 'data'),
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
+}
+
+const awsEnv = () => ({
+  AWS_ENDPOINT_URL_EC2: fake.url,
+  AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: fake.url,
+  AWS_ENDPOINT_URL_AMPLIFY: fake.url,
+  AWS_ACCESS_KEY_ID: 'AKIDFAKE',
+  AWS_SECRET_ACCESS_KEY: 'fake-secret',
+  AWS_REGION: 'eu-west-1',
+});
+
+describe('opsagent with the aws-monitor preset', () => {
+  it('status shows the impaired instance, the failed build and the error templates', async () => {
+    const { code, stdout, stderr } = await opsagent(
+      ['status', '--preset', 'aws-monitor'],
+      awsEnv(),
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('i-0bad2222');
+    expect(stdout).toContain('api-1');
+    expect(stdout).toMatch(/system status check impaired/);
+    expect(stdout).toMatch(/main.*job 42 FAILED/);
+    expect(stdout).toContain('Connection refused to <*>');
+    expect(stdout).toMatch(/Payment <\*> declined: card expired/);
+    expect(fake.count('DescribeRegions')).toBe(1);
+  });
+
+  it('status fails clearly, naming the service, when AWS refuses the credentials', async () => {
+    fake.fail('DescribeInstanceStatus', 1, {
+      code: 'AuthFailure',
+      status: 401,
+      message: 'AWS was not able to validate the provided access credentials',
+    });
+    const { stdout, stderr } = await opsagent(['status', '--preset', 'aws-monitor'], awsEnv());
+    expect(`${stdout}${stderr}`).toContain(
+      'AWS was not able to validate the provided access credentials',
+    );
+    expect(`${stdout}${stderr}`).not.toContain('fake-secret');
+  });
+
+  it('aws iam-policy prints the policy for the config, including SES for the e-mail sender', async () => {
+    const { code, stdout } = await opsagent(['aws', 'iam-policy'], {});
+    expect(code).toBe(0);
+    const policy = JSON.parse(stdout) as { Statement: Array<{ Sid: string; Action: string[] }> };
+    const actions = policy.Statement.flatMap((s) => s.Action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'ec2:DescribeInstanceStatus',
+        'amplify:ListJobs',
+        'logs:FilterLogEvents',
+        'ec2:RebootInstances',
+        'amplify:StartJob',
+        'ses:SendEmail',
+      ]),
+    );
+  });
+});
