@@ -95,9 +95,14 @@ export function createAwsPlugin(
       const accounts = createAwsAccounts(config, overrides.clients, env);
       const clock = overrides.clock ?? systemClock;
       const options = { accounts, config, clock };
-      const remediations: Remediation[] = createAwsRemediations(accounts, overrides.verify).filter(
-        (r) => (config.remediations as string[]).includes(r.name),
-      );
+      const remediations: Remediation[] = createAwsRemediations(
+        accounts,
+        overrides.verify ?? {
+          initialDelayMs: config.verify.initialDelay,
+          pollMs: config.verify.poll,
+          timeoutMs: config.verify.timeout,
+        },
+      ).filter((r) => (config.remediations as string[]).includes(r.name));
       return {
         sources: [
           ...(config.ec2.enabled ? [createEc2Source(options)] : []),
