@@ -29,6 +29,7 @@ monitor:
   interval: 1s
   openAfter: 1
   triage: true
+  diagnose: critical
 principals:
   - id: local
     roles: [admin]
@@ -92,6 +93,24 @@ describe('aws-monitor end to end', () => {
     const model: FakeAnthropicServer = await startFakeAnthropicServer(
       Array.from({ length: 30 }, () => (request) => {
         const body = JSON.stringify(request.body);
+        const tools = (request.body as { tools?: unknown[] }).tools ?? [];
+        if (tools.length > 0 && !body.includes('tool_result')) {
+          // Diagnosis (critical incidents): the model looks at the instance with a read-only tool.
+          return {
+            toolUses: [
+              {
+                name: 'aws_ec2_instance_status',
+                input: { instanceIds: ['i-0bad2222'], region: 'eu-west-1' },
+              },
+            ],
+          };
+        }
+        if (tools.length > 0) {
+          const sawStatus = body.includes('system=impaired');
+          return {
+            text: `DIAGNOSIS: the host under i-0bad2222 failed its system check${sawStatus ? ' (confirmed: system=impaired)' : ''}; reboot or stop/start to move it.`,
+          };
+        }
         const what = body.includes('i-0bad2222')
           ? 'host hardware'
           : body.includes('job 42')
@@ -178,8 +197,12 @@ describe('aws-monitor end to end', () => {
       expect(titles).toContain('Amplify shop/main job 42 failed');
       expect(titles.some((t) => t.includes('Connection refused to <*>'))).toBe(true);
       expect(titles.some((t) => t.includes('Payment <*> declined: card expired'))).toBe(true);
-      expect(incidents.find((i) => i.source === 'aws-ec2')?.analysis).toContain(
-        'TRIAGE: most likely host hardware',
+      // The critical one was diagnosed with the read-only tools; the others got the short triage.
+      expect(incidents.find((i) => i.source === 'aws-ec2')?.analysis).toBe(
+        'DIAGNOSIS: the host under i-0bad2222 failed its system check (confirmed: system=impaired); reboot or stop/start to move it.',
+      );
+      expect(incidents.find((i) => i.source === 'aws-amplify')?.analysis).toContain(
+        'TRIAGE: most likely the bundler upgrade',
       );
 
       // Notifications by e-mail (SES), with the triage and the approval request.
@@ -187,7 +210,7 @@ describe('aws-monitor end to end', () => {
         aws.world.emails.find((e) => e.subject.includes('i-0bad2222')),
       );
       expect(mail.to).toEqual(['oncall@example.com']);
-      expect(mail.text).toContain('TRIAGE: most likely host hardware');
+      expect(mail.text).toContain('DIAGNOSIS: the host under i-0bad2222');
       expect(mail.html).toContain('reboot EC2 instance i-0bad2222');
       expect(stdout).toContain('i-0bad2222');
 
@@ -232,6 +255,13 @@ describe('aws-monitor end to end', () => {
         .prepare('SELECT type, actor, subject, detail FROM audit ORDER BY seq')
         .all() as Array<{ type: string; actor: string; subject: string; detail: string }>;
       db.close();
+      expect(audit).toContainEqual(
+        expect.objectContaining({
+          type: 'tool_call',
+          actor: 'monitor',
+          subject: 'aws_ec2_instance_status',
+        }),
+      );
       for (const approval of approvals) {
         const rows = audit.filter((r) => r.subject === approval.id);
         expect(rows.map((r) => r.type)).toEqual(['proposal', 'decision', 'execution', 'execution']);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type {
   LanguageModel,
   ModelMessage,
+  ModelTask,
   ToolCall,
   ToolCallResult,
   ToolDefinition,
@@ -36,6 +37,8 @@ export interface TurnInput {
   logger: Logger;
   redactor: SecretRedactor;
   signal: AbortSignal;
+  /** The model task, for routing; default `chat`. */
+  task?: ModelTask;
   /** Called before a round of tool calls runs, for progress display. */
   onToolCalls?(calls: ToolCall[]): Promise<void>;
   /** Called after each tool call, for the audit log. */
@@ -120,7 +123,7 @@ export async function runTurn(input: TurnInput): Promise<TurnOutput> {
   for (let round = 1; round <= input.options.maxRounds + 1; round++) {
     const last = round > input.options.maxRounds;
     const response = await input.model.generate({
-      task: 'chat',
+      task: input.task ?? 'chat',
       system: last
         ? `${input.system}\n\nYou have used all tool rounds for this question. Answer now with what you know, and say what you could not check.`
         : input.system,
