@@ -170,16 +170,14 @@ const naive = await measure('naive cycle', async () => {
     })(),
     limit(groups, CONCURRENCY, async (g) => {
       for (let minute = 15; minute > 0; minute--) {
-        const out = await account
-          .logs(g.region)
-          .send(
-            new FilterLogEventsCommand({
-              logGroupName: g.name,
-              filterPattern: 'ERROR',
-              startTime: now - minute * 60_000,
-              endTime: now - (minute - 1) * 60_000,
-            }),
-          );
+        const out = await account.logs(g.region).send(
+          new FilterLogEventsCommand({
+            logGroupName: g.name,
+            filterPattern: 'ERROR',
+            startTime: now - minute * 60_000,
+            endTime: now - (minute - 1) * 60_000,
+          }),
+        );
         if ((out.events?.length ?? 0) > 0) findings++;
       }
     }),
