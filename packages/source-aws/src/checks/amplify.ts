@@ -54,6 +54,16 @@ export interface AmplifyCheckResult {
 
 const FINISHED = new Set(['SUCCEED', 'FAILED', 'CANCELLED']);
 
+/** True for the errors of a region where a service has no endpoint (DNS) or is not offered. */
+export function isRegionWithoutService(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | undefined;
+  return (
+    e?.code === 'ENOTFOUND' ||
+    e?.cause?.code === 'ENOTFOUND' ||
+    e?.name === 'UnrecognizedClientException'
+  );
+}
+
 /** Jobs newest first: job ids are sequence numbers per branch, so sort on them (not on list order). */
 export function newestFirst(jobs: readonly JobSummary[]): JobSummary[] {
   return [...jobs].sort((a, b) => Number(b.jobId ?? 0) - Number(a.jobId ?? 0));
@@ -72,6 +82,8 @@ interface CachedBranch {
  */
 export class AmplifyChecker {
   private readonly cache = new Map<string, CachedBranch>();
+  /** Regions where Amplify is not offered (no endpoint): skipped from then on. */
+  private readonly unsupported = new Set<string>();
 
   constructor(
     private readonly account: AwsAccount,
@@ -80,13 +92,21 @@ export class AmplifyChecker {
   ) {}
 
   async check(region: string, signal: AbortSignal): Promise<AmplifyCheckResult> {
+    if (this.unsupported.has(region)) return { findings: [], branches: [], calls: 0 };
     const client = this.account.amplify(region);
     let calls = 0;
     const apps: App[] = [];
-    for await (const page of paginateListApps({ client, pageSize: 100 }, {})) {
-      calls++;
-      if (signal.aborted) throw signal.reason;
-      apps.push(...(page.apps ?? []));
+    try {
+      for await (const page of paginateListApps({ client, pageSize: 100 }, {})) {
+        calls++;
+        if (signal.aborted) throw signal.reason;
+        apps.push(...(page.apps ?? []));
+      }
+    } catch (error) {
+      // A region without an Amplify endpoint has no apps: skip it, but never on other errors.
+      if (!isRegionWithoutService(error)) throw error;
+      this.unsupported.add(region);
+      return { findings: [], branches: [], calls };
     }
     const wanted = this.config.apps;
     const watched = apps.filter(

@@ -146,3 +146,31 @@ describe('Amplify check logic', () => {
     });
   });
 });
+
+describe('Amplify in a region without Amplify', () => {
+  it('skips a region whose endpoint does not resolve, and only that error', async () => {
+    amplify.on(ListAppsCommand).rejects(
+      Object.assign(new Error('getaddrinfo ENOTFOUND amplify.xx-new-1.amazonaws.com'), {
+        code: 'ENOTFOUND',
+      }),
+    );
+    const checker = new AmplifyChecker(account, testConfig().amplify, 4);
+    expect(await checker.check('xx-new-1', signal)).toEqual({
+      findings: [],
+      branches: [],
+      calls: 0,
+    });
+    expect(await checker.check('xx-new-1', signal)).toEqual({
+      findings: [],
+      branches: [],
+      calls: 0,
+    });
+    expect(amplify.commandCalls(ListAppsCommand)).toHaveLength(1);
+    amplify
+      .on(ListAppsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'LimitExceededException' }));
+    await expect(checker.check('eu-west-1', signal)).rejects.toMatchObject({
+      name: 'LimitExceededException',
+    });
+  });
+});
