@@ -2,14 +2,14 @@ import {
   type App,
   type Branch,
   type JobSummary,
+  ListBranchesCommand,
   ListJobsCommand,
   paginateListApps,
-  paginateListBranches,
 } from '@aws-sdk/client-amplify';
 import type { Finding } from '@opsagent/core';
 import type { AwsAccount } from '../clients.js';
 import type { AwsConfig } from '../config.js';
-import { isoTime, mapLimit } from '../util.js';
+import { createLimiter, isoTime } from '../util.js';
 
 /** Structured data of an Amplify finding. */
 export interface AmplifyFindingData extends Record<string, unknown> {
@@ -113,23 +113,12 @@ export class AmplifyChecker {
       (app) =>
         wanted.length === 0 || wanted.includes(app.appId ?? '') || wanted.includes(app.name ?? ''),
     );
-    const perApp = await mapLimit(watched, this.concurrency, async (app) => {
-      const branches: Branch[] = [];
-      for await (const page of paginateListBranches(
-        { client, pageSize: 50 },
-        { appId: app.appId },
-      )) {
-        calls++;
-        if (signal.aborted) throw signal.reason;
-        branches.push(...(page.branches ?? []));
-      }
-      return branches.map((branch) => ({ app, branch }));
-    });
-    const pairs = perApp.flat();
-    const summaries = await mapLimit(pairs, this.concurrency, async ({ app, branch }) => {
+    // One limiter for every call, and no barrier between listing branches and their jobs: an
+    // app's branches get their jobs listed as soon as they are known.
+    const limit = createLimiter(this.concurrency);
+    const latestJobs = async (app: App, branch: Branch) => {
       const key = `${region}/${app.appId}/${branch.branchName}`;
       const cached = this.cache.get(key);
-      let jobs: JobSummary[];
       const newest = cached?.jobs[0];
       if (
         cached &&
@@ -138,22 +127,48 @@ export class AmplifyChecker {
         cached.total === branch.totalNumberOfJobs &&
         cached.activeJobId === branch.activeJobId
       ) {
-        jobs = cached.jobs;
-      } else {
-        calls++;
-        const out = await client.send(
+        return { app, branch, jobs: cached.jobs };
+      }
+      calls++;
+      const out = await limit(() =>
+        client.send(
           new ListJobsCommand({ appId: app.appId, branchName: branch.branchName, maxResults: 10 }),
           { abortSignal: signal },
-        );
-        jobs = newestFirst(out.jobSummaries ?? []);
-        this.cache.set(key, {
-          total: branch.totalNumberOfJobs,
-          activeJobId: branch.activeJobId,
-          jobs,
-        });
-      }
+        ),
+      );
+      const jobs = newestFirst(out.jobSummaries ?? []);
+      this.cache.set(key, {
+        total: branch.totalNumberOfJobs,
+        activeJobId: branch.activeJobId,
+        jobs,
+      });
       return { app, branch, jobs };
-    });
+    };
+    const perApp = await Promise.all(
+      watched.map(async (app) => {
+        const branches: Branch[] = [];
+        let nextToken: string | undefined;
+        do {
+          calls++;
+          const page = await limit(() =>
+            client.send(
+              new ListBranchesCommand({
+                appId: app.appId,
+                maxResults: 50,
+                ...(nextToken ? { nextToken } : {}),
+              }),
+              {
+                abortSignal: signal,
+              },
+            ),
+          );
+          branches.push(...(page.branches ?? []));
+          nextToken = page.nextToken;
+        } while (nextToken);
+        return Promise.all(branches.map((branch) => latestJobs(app, branch)));
+      }),
+    );
+    const summaries = perApp.flat();
 
     const findings: Finding[] = [];
     const branches: AmplifyBranchSummary[] = [];
