@@ -72,7 +72,8 @@ describe('opsagent command', () => {
     expect(again.stderr).toContain('--force');
     const doctor = opsagent(['doctor'], { cwd });
     expect(doctor.stdout).toContain('opsagent.yaml is valid');
-    expect(doctor.stdout).toMatch(/✓ source local/);
+    // The mark reflects this machine's real health (a loaded CI box warns); it must answer, not fail.
+    expect(doctor.stdout).toMatch(/[✓!] source local/);
     expect(doctor.code).toBe(0);
   });
 

@@ -25,6 +25,9 @@ const LOG = [
   '2026-01-01 10:00:00,123 ERROR [main] db.Pool: Connection refused to 10.0.0.1:5432',
   'Jun 14 15:16:02 combo sshd[19940]: Invalid user alice from 218.188.2.5',
   '2026-01-01 10:00:01,456 ERROR [main] db.Pool: Connection refused to 10.0.0.2:5432',
+  // Four names: a variable (up to three plain words would be an enumeration, a template each).
+  'Jun 14 15:16:03 combo sshd[19941]: Invalid user carol from 218.188.2.6',
+  'Jun 14 15:16:04 combo sshd[19942]: Invalid user dave from 218.188.2.7',
 ].join('\n');
 
 describe('opsagent digest', () => {
@@ -42,6 +45,8 @@ describe('opsagent digest', () => {
       { line: 2, template: 'Connection refused to <*>' },
       { line: 3, template: 'Invalid user <*> from <*>' },
       { line: 4, template: 'Connection refused to <*>' },
+      { line: 5, template: 'Invalid user <*> from <*>' },
+      { line: 6, template: 'Invalid user <*> from <*>' },
     ]);
   });
 
@@ -61,7 +66,7 @@ describe('opsagent digest', () => {
     const { code, stdout } = opsagent(['digest', file, '--budget', '500']);
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/4 lines in 2 templates/);
+    expect(lines[0]).toMatch(/6 lines in 2 templates/);
     expect(lines[1]).toMatch(/^ERROR 2x Connection refused to <\*>/);
   });
 

@@ -58,6 +58,12 @@ describe('conversation flow', () => {
     const replies = await t.ask('which containers are unhealthy?');
     expect(replies.at(-1)).toBe('web is unhealthy on sagan');
     const second = t.model!.requests[1]!;
+    // Every round's usage counts towards this conversation (channel|chat|thread).
+    expect(t.model!.requests.map((r) => r.attribution?.conversation)).toEqual([
+      second.attribution?.conversation,
+      second.attribution?.conversation,
+    ]);
+    expect(second.attribution?.conversation).toMatch(/^[^|]+\|[^|]+\|/);
     const toolMessage = second.messages.at(-1);
     expect(toolMessage).toMatchObject({
       role: 'tool',

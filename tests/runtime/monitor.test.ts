@@ -47,6 +47,9 @@ describe('monitor through the agent', () => {
     expect(triage.task).toBe('triage');
     expect(triage.tools).toEqual([]);
     expect(JSON.stringify(triage.messages)).toContain('<incident>');
+    // Triage usage counts towards the incident (the meter reads this; `cost` shows it).
+    const [incident] = await t.agent.store.listIncidents({ status: ['open'] });
+    expect(triage.attribution).toEqual({ incident: incident!.id });
 
     // The hostile evidence changed nothing: the plan waits for a person.
     expect(lab.runs).toEqual([]);

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { errorMessage, resolveListen, silentLogger, withTimeout } from '@opsagent/core';
 import { createStore, loadAgent, loadConfig } from './load.js';
-import { configuredProviders } from './model.js';
+import { providersOf } from './model.js';
 import { resolveApiTokens } from './serve-api.js';
 
 type Mark = 'ok' | 'warn' | 'fail';
@@ -17,6 +17,13 @@ export interface DoctorOptions {
 }
 
 const CHECK_TIMEOUT_MS = 10_000;
+
+/** What the store line says when the store opened. */
+function storeDetail(store: ReturnType<typeof loadConfig>['config']['store']): string {
+  if (store.type !== 'dynamodb') return `${store.type} opens and is migrated`;
+  const where = [store.region, store.endpoint].filter(Boolean).join(', ');
+  return `dynamodb table ${store.table}${where ? ` (${where})` : ''} exists with the expected keys and index`;
+}
 
 /** Checks config, data folder, store, model credentials and each source; one line each. True when nothing failed. */
 export async function runDoctor(options: DoctorOptions): Promise<boolean> {
@@ -53,23 +60,26 @@ export async function runDoctor(options: DoctorOptions): Promise<boolean> {
     );
   }
 
-  const store = createStore(loaded);
   try {
-    await store.init();
-    line('ok', 'store', `${loaded.config.store.type} opens and is migrated`);
+    const store = await createStore(loaded, { env: options.env });
+    try {
+      await store.init();
+      line('ok', 'store', storeDetail(loaded.config.store));
+    } finally {
+      await store.close().catch(() => undefined);
+    }
   } catch (error) {
-    line('fail', 'store', errorMessage(error));
-  } finally {
-    await store.close().catch(() => undefined);
+    line('fail', 'store', errorMessage(error).replaceAll('\n', '\n                 '));
   }
 
-  const providers = configuredProviders(options.env);
+  const providers = providersOf(loaded.config, options.env);
+  const first = options.env.OPSAGENT_MODEL?.trim() || undefined;
   line(
     providers.length > 0 ? 'ok' : 'warn',
     'model',
     providers.length > 0
-      ? `providers from the environment: ${providers.join(', ')}${options.env.OPSAGENT_MODEL ? ` (first choice ${options.env.OPSAGENT_MODEL})` : ''}`
-      : 'none configured: commands work, questions need ANTHROPIC_API_KEY, OPENAI_API_KEY (or OPENAI_BASE_URL) or GEMINI_API_KEY',
+      ? `providers: ${providers.map((p) => `${p.name} (${p.source === 'env' ? 'environment' : 'config'})`).join(', ')}${first ? ` (first choice ${first})` : ''}; one "llm" line each below`
+      : 'none configured: commands work, questions need ANTHROPIC_API_KEY, OPENAI_API_KEY (or OPENAI_BASE_URL), GEMINI_API_KEY, OPSAGENT_MODEL=bedrock:... or plugins.llm.providers',
   );
 
   try {

@@ -1,3 +1,4 @@
+export { renderConfigReference } from './config-reference.js';
 export { type DoctorOptions, runDoctor } from './doctor.js';
 export {
   createStore,
@@ -6,7 +7,9 @@ export {
   type LoadOptions,
   loadAgent,
   loadConfig,
+  loadModules,
 } from './load.js';
 export { type CliIo, renderStatus, runCli } from './main.js';
+export { importPluginModules } from './modules.js';
 export { consolePlugin, localPreset, type Preset, presets, type RunMode } from './presets/index.js';
 export { resolveApiTokens, startApi } from './serve-api.js';

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   type Agent,
+  ConfigError,
   type CoreConfig,
   createAgent,
   createLogger,
@@ -11,6 +12,7 @@ import {
   loadConfigFile,
   MemoryStore,
   OpsAgentError,
+  type Plugin,
   type PluginEntry,
   parseConfig,
   SecretRedactor,
@@ -18,13 +20,15 @@ import {
   type Store,
   toRuntimeOptions,
 } from '@opsagent/core';
+import { configSecrets } from '@opsagent/llm';
 import { awsEmailPlugin, awsPlugin } from '@opsagent/source-aws';
 import { localHostPlugin } from '@opsagent/source-homelab';
-import { createModelFromEnv } from './model.js';
+import { llmPlugin, llmSection } from './model.js';
+import { importPluginModules } from './modules.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
-export const knownPlugins = [localHostPlugin, awsPlugin, awsEmailPlugin] as const;
+export const knownPlugins = [localHostPlugin, llmPlugin, awsPlugin, awsEmailPlugin] as const;
 
 /** Options of {@link loadAgent}. */
 export interface LoadOptions {
@@ -73,33 +77,92 @@ export function loadConfig(options: Omit<LoadOptions, 'mode' | 'logLevel'>): Loa
   return { config, preset, configFile, dataDir };
 }
 
-/** Builds the store the config asks for. */
-export function createStore(loaded: LoadedConfig): Store {
-  if (loaded.config.store.type === 'memory') return new MemoryStore();
-  return new SqliteStore({ path: loaded.config.store.path ?? join(loaded.dataDir, 'opsagent.db') });
+/**
+ * Imports the plugins listed under `modules:` (see {@link importPluginModules}) and validates
+ * their sections of the config file against their schemas.
+ */
+export async function loadModules(
+  loaded: LoadedConfig,
+  options: Pick<LoadOptions, 'env' | 'cwd'>,
+): Promise<{ loaded: LoadedConfig; modules: Plugin[] }> {
+  if (loaded.config.modules.length === 0) return { loaded, modules: [] };
+  const baseDir = loaded.configFile ? dirname(loaded.configFile) : options.cwd;
+  const modules = await importPluginModules(loaded.config.modules, baseDir);
+  const plugins = [...knownPlugins, ...modules];
+  const config = loaded.configFile
+    ? loadConfigFile(loaded.configFile, { env: options.env, plugins })
+    : parseConfig('', { env: options.env, plugins, source: '(defaults)' });
+  return { loaded: { ...loaded, config }, modules };
+}
+
+/**
+ * Builds the store the config asks for. `@opsagent/store-dynamodb` (and the AWS SDK) is loaded
+ * only for `type: dynamodb`. Throws a `CONFIG_INVALID` {@link ConfigError} naming the `store.`
+ * field for a DynamoDB option the store refuses.
+ */
+export async function createStore(
+  loaded: LoadedConfig,
+  options: { env?: NodeJS.ProcessEnv; logger?: Logger } = {},
+): Promise<Store> {
+  const { store } = loaded.config;
+  if (store.type === 'memory') return new MemoryStore();
+  if (store.type === 'sqlite') {
+    return new SqliteStore({ path: store.path ?? join(loaded.dataDir, 'opsagent.db') });
+  }
+  const { DynamoStore, dynamoStoreConfigSchema } = await import('@opsagent/store-dynamodb');
+  const { type: _type, path: _path, ...dynamo } = store;
+  const parsed = dynamoStoreConfigSchema.safeParse(dynamo);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      loaded.configFile ?? '(defaults)',
+      parsed.error.issues.map((issue) => ({
+        path: ['store', ...issue.path].join('.'),
+        message: issue.message,
+      })),
+    );
+  }
+  return new DynamoStore({
+    ...parsed.data,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.logger ? { logger: options.logger.child({ store: 'dynamodb' }) } : {}),
+  });
 }
 
 /** Loads the config and assembles the agent for a CLI mode. */
 export async function loadAgent(
   options: LoadOptions,
 ): Promise<{ agent: Agent; loaded: LoadedConfig; logger: Logger }> {
-  const loaded = loadConfig(options);
+  const { loaded, modules } = await loadModules(loadConfig(options), options);
   const { config, preset } = loaded;
+  const moduleEntries: PluginEntry[] = modules.map((plugin) => ({
+    plugin,
+    config: config.plugins[plugin.name],
+    validated: true,
+  }));
   const redactor = new SecretRedactor();
   redactor.addFromEnv(options.env);
   // API tokens may be written in the file itself; they never reach a log either way.
   redactor.add(...(config.api?.tokens.map((t) => t.token) ?? []));
+  const secrets = configSecrets(llmSection(config));
+  redactor.add(...secrets);
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
     ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }),
     redactor,
   });
   const runtime = toRuntimeOptions(config);
-  const model = createModelFromEnv({ env: options.env, dataDir: loaded.dataDir, logger, redactor });
   const agent = await createAgent({
-    ...(model ? { model } : {}),
-    plugins: [...preset.plugins(config.plugins, options.mode), ...(options.plugins ?? [])],
-    store: createStore(loaded),
+    // Models, routing, budgets, the interaction log and `cost` come from plugins.llm and the
+    // environment (see @opsagent/llm's llmPlugin).
+    plugins: [
+      ...preset.plugins(config.plugins, options.mode),
+      { plugin: llmPlugin, config: llmSection(config), validated: true },
+      ...moduleEntries,
+      ...(options.plugins ?? []),
+    ],
+    secrets,
+    store: await createStore(loaded, { env: options.env, logger }),
     principals: runtime.principals.length > 0 ? runtime.principals : preset.principals,
     notifications: runtime.notifications.length > 0 ? runtime.notifications : preset.notifications,
     conversation: runtime.conversation,

@@ -14,6 +14,7 @@ import {
 } from '@opsagent/core';
 import { Command, CommanderError, Option } from 'commander';
 import { registerAwsCommand } from './aws-command.js';
+import { renderConfigReference } from './config-reference.js';
 import { registerDigestCommand } from './digest-command.js';
 import { runDoctor } from './doctor.js';
 import { knownPlugins, loadAgent } from './load.js';
@@ -96,44 +97,54 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .description('run channels and the monitor as a service (SIGTERM/SIGINT stop it gracefully)'),
   ).action(async (flags: CommonFlags) => {
     const { agent, loaded, logger } = await loadAgent({ ...base(flags, io), mode: 'run' });
-    // The API listens first, so /healthz answers and /readyz says 503 until the agent is started.
+    // Signal handlers first: a signal that arrives before them would kill the process outright
+    // (the default action), e.g. from a supervisor that reacts to the "running" line below.
     let api: ManagementApi | undefined;
-    try {
-      if (loaded.config.api) {
-        const started = await startApi({ agent, config: loaded.config.api, env: io.env, logger });
-        api = started.api;
-        io.stderr.write(`opsagent: management API on ${started.url}\n`);
-      }
-      await agent.start();
-    } catch (error) {
-      await api?.close();
-      await agent.stop();
-      throw error;
-    }
-    io.stderr.write(
-      `opsagent: running preset ${loaded.preset.name}; stop with Ctrl-C or SIGTERM\n`,
-    );
-    await new Promise<void>((done) => {
-      let stopping = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          io.stderr.write(`opsagent: ${signal} again, exiting now\n`);
-          process.exit(1);
-        }
-        stopping = true;
-        io.stderr.write(`opsagent: ${signal}, stopping…\n`);
-        const closeApi = api ? api.close() : Promise.resolve();
-        closeApi
-          .then(() => agent.stop())
-          .then(done, (error: unknown) => {
-            io.stderr.write(`opsagent: stop failed: ${errorMessage(error)}\n`);
-            exitCode = 1;
-            done();
-          });
-      };
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
+    let stopping = false;
+    let stopped: (() => void) | undefined;
+    const finished = new Promise<void>((done) => {
+      stopped = done;
     });
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        io.stderr.write(`opsagent: ${signal} again, exiting now\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      io.stderr.write(`opsagent: ${signal}, stopping…\n`);
+      const closeApi = api ? api.close() : Promise.resolve();
+      closeApi
+        .then(() => agent.stop())
+        .then(stopped, (error: unknown) => {
+          io.stderr.write(`opsagent: stop failed: ${errorMessage(error)}\n`);
+          exitCode = 1;
+          stopped?.();
+        });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    try {
+      // The API listens first, so /healthz answers and /readyz says 503 until the agent is started.
+      try {
+        if (loaded.config.api) {
+          const started = await startApi({ agent, config: loaded.config.api, env: io.env, logger });
+          api = started.api;
+          io.stderr.write(`opsagent: management API on ${started.url}\n`);
+        }
+        await agent.start();
+      } catch (error) {
+        await api?.close();
+        await agent.stop();
+        throw error;
+      }
+      io.stderr.write(
+        `opsagent: running preset ${loaded.preset.name}; stop with Ctrl-C or SIGTERM\n`,
+      );
+      await finished;
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
   });
 
   common(program.command('status').description('print a status snapshot once, then exit'))
@@ -195,6 +206,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description('print the JSON Schema of opsagent.yaml (for editors)')
     .action(() => {
       out(JSON.stringify(configJsonSchema(knownPlugins), null, 2));
+    });
+  config
+    .command('reference')
+    .description('print the reference of every opsagent.yaml key as Markdown')
+    .action(() => {
+      io.stdout.write(renderConfigReference(configJsonSchema(knownPlugins)));
     });
 
   try {

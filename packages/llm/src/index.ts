@@ -13,6 +13,26 @@ export {
   type ResolvedModel,
 } from './catalog/index.js';
 export {
+  configSecrets,
+  createLlm,
+  envProviderTypes,
+  type Llm,
+  type LlmConfig,
+  type LlmOptions,
+  llmConfigSchema,
+  llmPlugin,
+  PROVIDER_TYPES,
+  type ProviderConfig,
+  type ProviderType,
+  parseSize,
+  providerCheck,
+  providerConfigSchema,
+  providerFactory,
+  providerTypeOf,
+  type ResolvedProvider,
+  resolveProviders,
+} from './config/index.js';
+export {
   isLlmErrorCode,
   LLM_ALL_FAILED,
   LLM_BUDGET_EXCEEDED,
@@ -27,10 +47,16 @@ export {
   anthropicSupportsThinking,
   createAnthropicModel,
 } from './providers/anthropic.js';
+export {
+  type BedrockCredentials,
+  type BedrockModelOptions,
+  bedrockSettings,
+  createBedrockModel,
+  toBedrockError,
+} from './providers/bedrock.js';
 export { createGoogleModel, type GoogleModelOptions } from './providers/google.js';
 export {
   createOpenAIModel,
-  INVALID_JSON_KEY,
   type OpenAIModelOptions,
   parseToolArguments,
 } from './providers/openai.js';
@@ -55,6 +81,7 @@ export {
   routesSchema,
   type Sleep,
 } from './routing/index.js';
+export { createCostCommand, formatUsd } from './usage/cost-command.js';
 export {
   type BudgetBehaviour,
   type BudgetBreach,
@@ -62,6 +89,8 @@ export {
   createInteractionLog,
   type InteractionLog,
   type InteractionLogOptions,
+  type LoggedCall,
+  readLoggedCalls,
   type UsageKeys,
   UsageMeter,
   type UsageMeterOptions,

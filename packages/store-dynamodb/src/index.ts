@@ -1,2 +1,15 @@
-// @opsagent/store-dynamodb: see README.md. The implementation lands with its issue.
-export {};
+export {
+  DEFAULT_RETENTION_MS,
+  type DynamoStoreConfig,
+  type DynamoStoreConfigInput,
+  dynamoStoreConfigSchema,
+} from './config.js';
+export { DynamoStore, type DynamoStoreOptions } from './dynamo-store.js';
+export type { DynamoStoreErrorCode, TableLocation } from './errors.js';
+export {
+  DYNAMODB_ACTIONS,
+  DYNAMODB_CREATE_TABLE_ACTIONS,
+  dynamoStorePolicyStatement,
+  type IamStatement,
+} from './iam.js';
+export { GSI1, TTL_ATTRIBUTE, tableDefinition } from './layout.js';

@@ -31,6 +31,16 @@ export {
   startFakeAws,
 } from './fakes/aws/index.js';
 export {
+  bedrockModelIdOf,
+  type FakeBedrockError,
+  type FakeBedrockMessage,
+  type FakeBedrockServer,
+  type FakeBedrockStep,
+  type FakeBedrockToolUse,
+  type FakeBedrockUsage,
+  startFakeBedrockServer,
+} from './fakes/bedrock-server.js';
+export {
   createGeminiServer,
   type GeminiFakeCall,
   type GeminiFakeReply,

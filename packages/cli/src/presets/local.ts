@@ -75,5 +75,13 @@ plugins:
     cacheTtl: 5000      # ms a status snapshot is reused
     # thresholds:
     #   disk: { warn: 85, critical: 95 }
+  # Language models (docs/llm.md). Without this section the environment decides
+  # (ANTHROPIC_API_KEY, OPENAI_API_KEY or OPENAI_BASE_URL, GEMINI_API_KEY, OPSAGENT_MODEL).
+  # llm:
+  #   providers:
+  #     ollama: { type: openai, baseURL: http://127.0.0.1:11434/v1 }
+  #   routes:
+  #     chat: [ollama:llama3.1, anthropic:claude-sonnet-4-5]
+  #   budgets: { perDayUsd: 5, onExceeded: downgrade }
 `,
 };

@@ -38,7 +38,7 @@ export function buildConfigSchema(plugins: ReadonlyArray<PluginConfigSpec> = [])
 /** `plugins.<name>`: the plugin's schema, or its defaults when the section is absent. */
 function pluginSection(plugin: PluginConfigSpec): z.ZodType {
   const schema = plugin.configSchema;
-  if (!schema) return z.unknown();
+  if (!schema) return z.unknown().optional();
   return schema
     .optional()
     .transform((section, ctx) => {

@@ -5,15 +5,8 @@ const EMPTY_FILE_CONFIG: CoreConfig = {
   log: { level: 'info' },
   principals: [],
   conversation: { historyLimit: 20, idleTimeout: 30 * 60_000 },
-  agent: { maxRounds: 8, toolTimeout: 30_000, toolOutputLimit: 16_000 },
-  monitor: {
-    interval: 60_000,
-    timeout: 20_000,
-    openAfter: 2,
-    resolveAfter: 2,
-    triage: true,
-    diagnose: 'off',
-  },
+  agent: { maxRounds: 8, toolTimeout: 30_000, toolOutputLimit: 16_000, maxToolInputErrors: 3 },
+  monitor: { interval: 60_000, timeout: 20_000, openAfter: 2, resolveAfter: 2, triage: true, diagnose: 'off' },
   notifications: { routes: [] },
   approvals: {
     expiresIn: 60 * 60_000,
@@ -22,6 +15,7 @@ const EMPTY_FILE_CONFIG: CoreConfig = {
     executionTimeout: 5 * 60_000,
   },
   store: { type: 'sqlite' },
+  modules: [],
   plugins: {},
 };
 
@@ -105,7 +99,12 @@ describe('toRuntimeOptions', () => {
   it('maps the defaults to the runtime defaults, monitor enabled', () => {
     expect(toRuntimeOptions(EMPTY_FILE_CONFIG)).toEqual({
       conversation: { historyLimit: 20, idleTimeoutMs: 1_800_000 },
-      agent: { maxRounds: 8, toolTimeoutMs: 30_000, toolOutputLimit: 16_000 },
+      agent: {
+        maxRounds: 8,
+        toolTimeoutMs: 30_000,
+        toolOutputLimit: 16_000,
+        maxToolInputErrors: 3,
+      },
       monitor: {
         enabled: true,
         intervalMs: 60_000,
@@ -138,7 +137,13 @@ describe('toRuntimeOptions', () => {
         { id: 'bob', roles: ['viewer'], identities: { slack: ['U1', 'U2'] } },
       ],
       conversation: { historyLimit: 50, idleTimeout: '1h' },
-      agent: { maxRounds: 4, toolTimeout: '10s', toolOutputLimit: 4000, instructions: 'Be brief.' },
+      agent: {
+        maxRounds: 4,
+        toolTimeout: '10s',
+        toolOutputLimit: 4000,
+        maxToolInputErrors: 2,
+        instructions: 'Be brief.',
+      },
       monitor: { enabled: false, interval: '5m', timeout: 15_000, openAfter: 3, resolveAfter: 1 },
       notifications: {
         routes: [
@@ -167,6 +172,7 @@ describe('toRuntimeOptions', () => {
         maxRounds: 4,
         toolTimeoutMs: 10_000,
         toolOutputLimit: 4000,
+        maxToolInputErrors: 2,
         instructions: 'Be brief.',
       },
       monitor: {

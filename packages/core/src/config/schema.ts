@@ -182,6 +182,15 @@ export const coreConfigSchema = z
           .min(1)
           .default(16_000)
           .describe('Characters of tool output kept for the model.'),
+        maxToolInputErrors: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(3)
+          .describe(
+            'Tool calls with unusable arguments per question before the model must answer without tools.',
+          ),
         instructions: z
           .string()
           .optional()
@@ -264,15 +273,78 @@ export const coreConfigSchema = z
     store: z
       .strictObject({
         type: z
-          .enum(['sqlite', 'memory'])
+          .enum(['sqlite', 'memory', 'dynamodb'])
           .default('sqlite')
-          .describe('`sqlite` keeps state in a file; `memory` forgets it on exit.'),
+          .describe(
+            '`sqlite` keeps state in a file; `memory` forgets it on exit; `dynamodb` shares it between servers or Lambda (@opsagent/store-dynamodb).',
+          ),
         path: name
           .optional()
           .describe('SQLite database file; default `opsagent.db` in the data folder.'),
+        table: name.optional().describe('DynamoDB table (required with type: dynamodb).'),
+        region: name
+          .optional()
+          .describe('DynamoDB: AWS region; default AWS_REGION or the shared AWS config.'),
+        endpoint: name
+          .optional()
+          .describe('DynamoDB: endpoint URL; default AWS_ENDPOINT_URL_DYNAMODB, else AWS.'),
+        createTable: z
+          .boolean()
+          .optional()
+          .describe('DynamoDB: create the table when missing (development).'),
+        maxAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe('DynamoDB: attempts per request under throttling; default 6.'),
+        retention: z
+          .strictObject({
+            conversations: duration
+              .optional()
+              .describe(
+                'Conversations and messages live this long after last activity; default 30d.',
+              ),
+            approvals: duration
+              .optional()
+              .describe('Approvals live this long after they expire; default 90d.'),
+          })
+          .optional()
+          .describe('DynamoDB: how long records live before TTL deletes them.'),
+      })
+      .superRefine((store, ctx) => {
+        const only = (fields: readonly (keyof typeof store)[], type: string) => {
+          for (const field of fields) {
+            if (store[field] !== undefined && store.type !== type) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [field],
+                message: `only applies to type: ${type} (this store is type: ${store.type})`,
+              });
+            }
+          }
+        };
+        only(['path'], 'sqlite');
+        only(
+          ['table', 'region', 'endpoint', 'createTable', 'maxAttempts', 'retention'],
+          'dynamodb',
+        );
+        if (store.type === 'dynamodb' && store.table === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['table'],
+            message: 'required with type: dynamodb (the DynamoDB table name)',
+          });
+        }
       })
       .prefault({})
       .describe('Where conversations, incidents, approvals and the audit log are kept.'),
+    modules: z
+      .array(z.string().min(1, 'name a package or a file'))
+      .default([])
+      .describe(
+        'Third-party plugins to load: npm package names (installed beside this file) or files relative to it (`./plugins/check.js`). Each must export a plugin (default export, a `plugin` export, or a list); its section is `plugins.<name>`.',
+      ),
     api: apiConfigSchema
       .optional()
       .describe(
@@ -320,6 +392,7 @@ export function toRuntimeOptions(config: CoreConfig): ConfigRuntimeOptions {
       maxRounds: agent.maxRounds,
       toolTimeoutMs: agent.toolTimeout,
       toolOutputLimit: agent.toolOutputLimit,
+      maxToolInputErrors: agent.maxToolInputErrors,
       ...(agent.instructions === undefined ? {} : { instructions: agent.instructions }),
     },
     monitor: {

@@ -20,6 +20,7 @@ export type {
   ToolCall,
   ToolCallResult,
   ToolDefinition,
+  UsageAttribution,
 } from './language-model.js';
 export type { LogFn, Logger } from './logger.js';
 export {

@@ -19,6 +19,11 @@ export interface ToolCall {
   name: string;
   /** Arguments as the model produced them; validated by the runtime before use. */
   input: unknown;
+  /**
+   * Set by a provider when the arguments could not be read (malformed JSON, not an object): the
+   * runtime then answers the call with an error result the model can correct, and never runs it.
+   */
+  inputError?: string;
 }
 
 /** The result of one tool call, sent back to the model. */
@@ -39,6 +44,14 @@ export type ModelMessage =
   | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
   | { role: 'tool'; results: ToolCallResult[] };
 
+/** What a request's usage and cost are counted towards (for metering; models ignore it). */
+export interface UsageAttribution {
+  /** Conversation key, e.g. `console|local|`. */
+  conversation?: string;
+  /** Incident id, for the monitor's triage. */
+  incident?: string;
+}
+
 /** One request to a model. */
 export interface ModelRequest {
   /** The task, for routing and for models that think harder on diagnosis. */
@@ -53,6 +66,8 @@ export interface ModelRequest {
   maxOutputTokens?: number;
   /** Aborts the request. */
   signal?: AbortSignal;
+  /** What the usage counts towards; set by the runtime, read by meters, ignored by providers. */
+  attribution?: UsageAttribution;
 }
 
 /** Tokens used by one request. */
@@ -88,6 +103,11 @@ export interface ModelResponse {
 export interface LanguageModel {
   /** Name for logs and `doctor`, e.g. `anthropic:claude-sonnet-4-5`. */
   readonly name: string;
+  /**
+   * Context window in tokens, when known (a router gives the smallest of the models it may use).
+   * The agent loop fits history and tool outputs into it; optional, so any model still fits.
+   */
+  readonly contextWindow?: number;
   /** Sends one request. Rejects on failure (with an OpsAgentError where possible). */
   generate(request: ModelRequest): Promise<ModelResponse>;
 }

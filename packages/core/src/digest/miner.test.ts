@@ -8,6 +8,9 @@ describe('TemplateMiner', () => {
     miner.add('2026-01-01 10:00:01 ERROR Connection refused to 10.0.0.2:5433', 2000);
     miner.add('2026-01-01 10:00:02 INFO Invalid user bob from 1.2.3.4', 3000);
     miner.add('2026-01-01 10:00:03 INFO Invalid user alice from 1.2.3.5', 4000);
+    // Four names: a variable, not an enumeration of a few words (see the enumeration tests).
+    miner.add('2026-01-01 10:00:04 INFO Invalid user carol from 1.2.3.6', 5000);
+    miner.add('2026-01-01 10:00:05 INFO Invalid user dave from 1.2.3.7', 6000);
     const templates = miner.templates();
     expect(templates.map((t) => t.template).sort()).toEqual([
       'Connection refused to <*>',
@@ -17,9 +20,11 @@ describe('TemplateMiner', () => {
     expect(refused).toMatchObject({ count: 2, firstSeen: 1000, lastSeen: 2000, severity: 'error' });
     expect(refused?.examples[1]?.values).toEqual(['10.0.0.2:5433']);
     const user = templates.find((t) => t.template.startsWith('Invalid'));
+    expect(user?.count).toBe(4);
     expect(user?.examples.map((e) => e.values)).toEqual([
       ['bob', '1.2.3.4'],
       ['alice', '1.2.3.5'],
+      ['carol', '1.2.3.6'],
     ]);
   });
 
@@ -34,7 +39,76 @@ describe('TemplateMiner', () => {
     const miner = new TemplateMiner({ stripHeaders: false });
     const first = miner.add('Invalid user bob from 1.2.3.4');
     miner.add('Invalid user alice from 1.2.3.4');
+    expect(first.template).toBe('Invalid user bob from <*>');
+    miner.add('Invalid user carol from 1.2.3.4');
+    miner.add('Invalid user dave from 1.2.3.4');
     expect(first.template).toBe('Invalid user <*> from <*>');
+    expect(first.id).toBe(miner.templates()[0]?.id);
+  });
+
+  describe('enumerations', () => {
+    it('splits a slot that takes a few plain words into one template per word', () => {
+      const miner = new TemplateMiner({ stripHeaders: false });
+      for (let i = 0; i < 5; i++) miner.add(`Failed password for root from 10.0.0.${i} port 22`);
+      for (let i = 0; i < 3; i++) miner.add(`Failed none for root from 10.0.1.${i} port 22`);
+      const templates = miner.templates();
+      expect(templates.map((t) => [t.template, t.count])).toEqual([
+        ['Failed password for root from <*> port <*>', 5],
+        ['Failed none for root from <*> port <*>', 3],
+      ]);
+      expect(templates[1]?.examples[0]?.values).toEqual(['10.0.1.0', '22']);
+      expect(new Set(templates.map((t) => t.id)).size).toBe(2);
+    });
+
+    it('turns the slot into a variable when a fourth word or a non-word arrives', () => {
+      const miner = new TemplateMiner({ stripHeaders: false });
+      const refs = ['red', 'green', 'blue'].map((c) => miner.add(`led is ${c} now`));
+      expect(refs.map((r) => r.template)).toEqual([
+        'led is red now',
+        'led is green now',
+        'led is blue now',
+      ]);
+      expect(miner.templates()).toHaveLength(3);
+      miner.add('led is amber now');
+      expect(refs.map((r) => r.template)).toEqual(Array(3).fill('led is <*> now'));
+      expect(miner.templates()).toEqual([
+        expect.objectContaining({ template: 'led is <*> now', count: 4 }),
+      ]);
+      const other = new TemplateMiner({ stripHeaders: false });
+      other.add('mode set to fast');
+      other.add('mode set to /tmp/x');
+      expect(other.templates().map((t) => t.template)).toEqual(['mode set to <*>']);
+    });
+
+    it('never enumerates calendar names, and can be turned off', () => {
+      const miner = new TemplateMiner({ stripHeaders: false });
+      miner.add('log rotated on Jun by cron');
+      miner.add('log rotated on Jul by cron');
+      expect(miner.templates().map((t) => t.template)).toEqual(['log rotated on <*> by cron']);
+      const off = new TemplateMiner({ stripHeaders: false, maxEnumValues: 0 });
+      off.add('Failed password for root');
+      off.add('Failed none for root');
+      expect(off.templates().map((t) => t.template)).toEqual(['Failed <*> for root']);
+    });
+
+    it('keeps the combinations of several enumerated slots bounded', () => {
+      const miner = new TemplateMiner({ stripHeaders: false });
+      const words = ['aa', 'bb', 'cc'];
+      for (const a of words)
+        for (const b of words)
+          for (const c of words)
+            for (const d of words) miner.add(`x ${a} y ${b} z ${c} w ${d} end`);
+      const templates = miner.templates();
+      expect(templates.length).toBeLessThanOrEqual(32);
+      expect(templates.reduce((n, t) => n + t.count, 0)).toBe(81);
+    });
+
+    it('reports surges for the whole family', () => {
+      const miner = new TemplateMiner({ stripHeaders: false, bucketMs: 60_000 });
+      for (let i = 0; i < 10; i++) miner.add(i % 2 ? 'link up on eth' : 'link down on eth', 0);
+      const surges = miner.surges({ now: 30_000 });
+      expect(surges.map((s) => [s.template.template, s.recent])).toEqual([['link <*> on eth', 10]]);
+    });
   });
 
   it('stays within its template cap over 1,000,000 distinct lines', () => {

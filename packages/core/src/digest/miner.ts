@@ -10,6 +10,13 @@ export interface TemplateMinerOptions {
    * and first token must match to join it. Default 0.7.
    */
   similarity?: number;
+  /**
+   * Most distinct plain words a variable slot may take and still count as an enumeration: a
+   * slot seen only with `password` and `none` splits its template in two (`Failed password ...`,
+   * `Failed none ...`) rather than hiding the difference behind `<*>`. Numbers, paths, masked
+   * values, key=value pairs and calendar names never count. Default 3; 0 turns it off.
+   */
+  maxEnumValues?: number;
   /** Example lines kept per template. Default 3. */
   maxExamples?: number;
   /** Strip timestamps, levels, pids and components before mining. Default true. */
@@ -48,15 +55,6 @@ export interface LogTemplate {
   examples: LogTemplateExample[];
 }
 
-/** A live handle on the template a line went to; its text may still generalise. */
-export interface TemplateRef {
-  readonly id: string;
-  /** The current template text. */
-  readonly template: string;
-  /** True once the template was evicted to respect the cap. */
-  readonly evicted: boolean;
-}
-
 /** Sizes of the miner's structures, all bounded by its options. */
 export interface TemplateMinerStats {
   /** Lines added. */
@@ -73,18 +71,64 @@ export interface TemplateMinerStats {
 
 const RING = 12;
 const MAX_SCAN = 64;
+/** Most value combinations tracked per cluster; beyond it the widest enumeration turns variable. */
+const MAX_GROUPS = 32;
+const ENUM_WORD = /^[A-Za-z][A-Za-z_-]*[.,;:]?$/;
+const CALENDAR =
+  /^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*[.,;:]?$/i;
 
-class Cluster implements TemplateRef {
+/** True when a masked token may be one value of an enumeration (a plain word, not a date part). */
+function isEnumWord(token: string): boolean {
+  return ENUM_WORD.test(token) && !CALENDAR.test(token);
+}
+
+type Example = { line: string; tokens: string[] };
+
+/** Lines of one cluster that agree on every enumerated slot: one template as reported. */
+class Group {
+  count = 0;
+  firstSeen: number;
+  lastSeen: number;
+  severity: LogSeverity = 'debug';
+  examples: Example[] = [];
+  constructor(
+    /** The values of the cluster's enumerated slots, in slot order. */
+    public values: string[],
+    time: number,
+  ) {
+    this.firstSeen = time;
+    this.lastSeen = time;
+  }
+
+  absorb(other: Group, maxExamples: number): void {
+    this.count += other.count;
+    if (other.firstSeen < this.firstSeen) this.firstSeen = other.firstSeen;
+    if (other.lastSeen > this.lastSeen) this.lastSeen = other.lastSeen;
+    if (severityRank(other.severity) > severityRank(this.severity)) this.severity = other.severity;
+    for (const e of other.examples) if (this.examples.length < maxExamples) this.examples.push(e);
+  }
+}
+
+/**
+ * A variable slot of a cluster: the distinct plain words seen in it while there are at most
+ * `maxEnumValues` of them (an enumeration), or `null` once it is a real variable.
+ */
+type Slot = { position: number; values: string[] | null };
+
+class Cluster {
   tokens: string[];
   count = 0;
   firstSeen: number;
   lastSeen: number;
   seq = 0;
-  severity: LogSeverity = 'debug';
-  examples: { line: string; tokens: string[] }[] = [];
   evicted = false;
   ring = new Uint32Array(RING);
   epoch = 0;
+  /** Slots that turned from a constant into `<*>` by merging, in position order. */
+  slots: Slot[] = [];
+  /** Enumerated slots (values not null), in position order. */
+  enums: Slot[] = [];
+  groups = new Map<string, Group>();
   private text: string | undefined;
 
   constructor(
@@ -98,6 +142,7 @@ class Cluster implements TemplateRef {
     this.lastSeen = time;
   }
 
+  /** The template with every slot as `<*>`: the family of all its groups. */
   get template(): string {
     if (this.text === undefined) this.text = this.tokens.join(' ');
     return this.text;
@@ -105,6 +150,75 @@ class Cluster implements TemplateRef {
 
   changed(): void {
     this.text = undefined;
+  }
+
+  /** The template of lines with the given enumerated values. */
+  render(values: readonly string[]): string[] {
+    if (this.enums.length === 0) return this.tokens;
+    const out = this.tokens.slice();
+    this.enums.forEach((slot, k) => {
+      out[slot.position] = values[k] as string;
+    });
+    return out;
+  }
+
+  groupId(values: readonly string[]): string {
+    return values.length === 0 ? this.id : `${this.id}:${values.join(',')}`;
+  }
+
+  /** Recomputes `enums` and re-keys the groups after slots changed; groups that now agree merge. */
+  rekey(maxExamples: number, insert?: { slot: Slot; value: string }): void {
+    const before = this.enums;
+    this.enums = this.slots.filter((s) => s.values !== null);
+    const regrouped = new Map<string, Group>();
+    for (const group of this.groups.values()) {
+      const byPosition = new Map<number, string>();
+      before.forEach((slot, k) => {
+        byPosition.set(slot.position, group.values[k] as string);
+      });
+      if (insert) byPosition.set(insert.slot.position, insert.value);
+      group.values = this.enums.map((slot) => byPosition.get(slot.position) as string);
+      const key = group.values.join('\u0001');
+      const same = regrouped.get(key);
+      if (same) same.absorb(group, maxExamples);
+      else regrouped.set(key, group);
+    }
+    this.groups = regrouped;
+  }
+}
+
+/** What {@link TemplateMiner.add} returns: a live handle on the template a line went to. */
+export interface TemplateRef {
+  /** Stable id within one miner, e.g. `T12` or `T12:password` for one value of an enumeration. */
+  readonly id: string;
+  /** The current template text of the line; it may still generalise as more lines arrive. */
+  readonly template: string;
+  /** True once the template was evicted to respect the cap. */
+  readonly evicted: boolean;
+}
+
+/** One distinct masked line: the cluster it joined and its masked tokens. */
+class LineShape implements TemplateRef {
+  constructor(
+    readonly cluster: Cluster,
+    readonly tokens: string[],
+  ) {}
+
+  private values(): string[] {
+    return this.cluster.enums.map((slot) => this.tokens[slot.position] as string);
+  }
+
+  get id(): string {
+    return this.cluster.groupId(this.values());
+  }
+
+  get template(): string {
+    const c = this.cluster;
+    return c.enums.length === 0 ? c.template : c.render(this.values()).join(' ');
+  }
+
+  get evicted(): boolean {
+    return this.cluster.evicted;
   }
 }
 
@@ -137,7 +251,8 @@ export class TemplateMiner {
   private readonly now: () => number;
   private readonly clusters = new Map<string, Cluster>();
   private readonly buckets = new Map<string, Cluster[]>();
-  private readonly cache = new Map<string, Cluster>();
+  private readonly cache = new Map<string, LineShape>();
+  private readonly maxEnumValues: number;
   private nextId = 1;
   private seq = 0;
   private evictedCount = 0;
@@ -146,6 +261,7 @@ export class TemplateMiner {
     this.maxTemplates = Math.max(1, options.maxTemplates ?? 2000);
     this.similarity = options.similarity ?? 0.7;
     this.maxExamples = options.maxExamples ?? 3;
+    this.maxEnumValues = Math.max(0, options.maxEnumValues ?? 3);
     this.stripHeaders = options.stripHeaders ?? true;
     this.maxLineLength = options.maxLineLength ?? 4096;
     this.bucketMs = options.bucketMs ?? 60_000;
@@ -164,22 +280,67 @@ export class TemplateMiner {
       severity = stripped.severity;
     }
     const key = maskMessage(content);
-    let cluster = this.cache.get(key);
-    if (cluster === undefined || cluster.evicted) {
-      cluster = this.match(key === '' ? [] : key.split(' '), time);
+    let shape = this.cache.get(key);
+    if (shape === undefined || shape.cluster.evicted) {
+      const tokens = key === '' ? [] : key.split(' ');
+      shape = new LineShape(this.match(tokens, time), tokens);
       if (this.cache.size >= this.maxTemplates * 4) this.cache.clear();
-      this.cache.set(key, cluster);
+      this.cache.set(key, shape);
     }
+    const cluster = shape.cluster;
     cluster.count++;
     cluster.seq = ++this.seq;
     if (time > cluster.lastSeen) cluster.lastSeen = time;
     if (time < cluster.firstSeen) cluster.firstSeen = time;
-    const s = severity ?? (cluster.count <= 16 ? inferSeverity(content) : 'unknown');
-    if (severityRank(s) > severityRank(cluster.severity)) cluster.severity = s;
-    if (cluster.examples.length < this.maxExamples)
-      cluster.examples.push({ line, tokens: tokenize(content) });
+    const group = this.groupOf(cluster, shape.tokens, time);
+    group.count++;
+    if (time > group.lastSeen) group.lastSeen = time;
+    if (time < group.firstSeen) group.firstSeen = time;
+    const s = severity ?? (group.count <= 16 ? inferSeverity(content) : 'unknown');
+    if (severityRank(s) > severityRank(group.severity)) group.severity = s;
+    if (group.examples.length < this.maxExamples)
+      group.examples.push({ line, tokens: tokenize(content) });
     this.countRate(cluster, time);
-    return cluster;
+    return shape;
+  }
+
+  /** The group of a line within its cluster; records its values in the enumerated slots. */
+  private groupOf(cluster: Cluster, tokens: readonly string[], time: number): Group {
+    const enums = cluster.enums;
+    let key = '';
+    if (enums.length > 0) {
+      let widened = false;
+      for (const slot of enums) {
+        const value = tokens[slot.position] as string;
+        const values = slot.values as string[];
+        if (values.includes(value)) continue;
+        if (values.length < this.maxEnumValues && isEnumWord(value)) values.push(value);
+        else {
+          slot.values = null;
+          widened = true;
+        }
+      }
+      if (widened) cluster.rekey(this.maxExamples);
+      key = cluster.enums.map((slot) => tokens[slot.position]).join('\u0001');
+    }
+    let group = cluster.groups.get(key);
+    if (group === undefined) {
+      if (cluster.groups.size >= MAX_GROUPS) {
+        // Too many combinations: the widest enumeration is a variable after all.
+        let widest = cluster.enums[0] as Slot;
+        for (const slot of cluster.enums)
+          if ((slot.values?.length ?? 0) > (widest.values?.length ?? 0)) widest = slot;
+        widest.values = null;
+        cluster.rekey(this.maxExamples);
+        return this.groupOf(cluster, tokens, time);
+      }
+      group = new Group(
+        cluster.enums.map((slot) => tokens[slot.position] as string),
+        time,
+      );
+      cluster.groups.set(key, group);
+    }
+    return group;
   }
 
   private countRate(cluster: Cluster, time: number): void {
@@ -239,9 +400,17 @@ export class TemplateMiner {
       const t = best.tokens;
       let changed = false;
       for (let i = 0; i < t.length; i++) {
-        if (t[i] !== masked[i] && t[i] !== WILDCARD) {
+        const was = t[i] as string;
+        if (was !== masked[i] && was !== WILDCARD) {
           t[i] = WILDCARD;
           changed = true;
+          // Every earlier line of the cluster had `was` here: a new slot, an enumeration while
+          // both values are plain words.
+          const enumerable = this.maxEnumValues >= 2 && isEnumWord(was);
+          const slot: Slot = { position: i, values: enumerable ? [was] : null };
+          best.slots.push(slot);
+          best.slots.sort((a, b) => a.position - b.position);
+          best.rekey(this.maxExamples, enumerable ? { slot, value: was } : undefined);
         }
       }
       if (changed) best.changed();
@@ -281,7 +450,10 @@ export class TemplateMiner {
 
   /** Snapshots of the kept templates, most frequent first. */
   templates(): LogTemplate[] {
-    return [...this.clusters.values()].map(snapshot).sort((a, b) => b.count - a.count);
+    const out: LogTemplate[] = [];
+    for (const cluster of this.clusters.values())
+      for (const group of cluster.groups.values()) out.push(snapshot(cluster, group));
+    return out.sort((a, b) => b.count - a.count);
   }
 
   /** Lines added so far. */
@@ -322,7 +494,13 @@ export class TemplateMiner {
       const baseline = span > 0 ? earlier / span : 0;
       const ratio = recent / Math.max(baseline, 1 / (RING - 1));
       if (ratio >= factor)
-        out.push({ template: snapshot(cluster), recent, baseline, ratio, isNew: span === 0 });
+        out.push({
+          template: familySnapshot(cluster, this.maxExamples),
+          recent,
+          baseline,
+          ratio,
+          isNew: span === 0,
+        });
     }
     return out.sort((a, b) => b.ratio - a.ratio);
   }
@@ -338,18 +516,33 @@ function isKeyWord(token: string): boolean {
   return dot < 0 || dot === token.length - 1;
 }
 
-function snapshot(cluster: Cluster): LogTemplate {
+function snapshot(cluster: Cluster, group: Group): LogTemplate {
+  const tokens = cluster.render(group.values);
+  return {
+    id: cluster.groupId(group.values),
+    template: cluster.enums.length === 0 ? cluster.template : tokens.join(' '),
+    count: group.count,
+    firstSeen: group.firstSeen,
+    lastSeen: group.lastSeen,
+    severity: group.severity,
+    examples: group.examples.map((e) => ({ line: e.line, values: values(tokens, e.tokens) })),
+  };
+}
+
+/** One template for all groups of a cluster, its enumerated slots as `<*>` (for surges). */
+function familySnapshot(cluster: Cluster, maxExamples: number): LogTemplate {
+  const all = new Group([], cluster.firstSeen);
+  all.severity = 'debug';
+  for (const group of cluster.groups.values()) all.absorb(group, maxExamples);
+  const tokens = cluster.tokens;
   return {
     id: cluster.id,
     template: cluster.template,
     count: cluster.count,
     firstSeen: cluster.firstSeen,
     lastSeen: cluster.lastSeen,
-    severity: cluster.severity,
-    examples: cluster.examples.map((e) => ({
-      line: e.line,
-      values: values(cluster.tokens, e.tokens),
-    })),
+    severity: all.severity,
+    examples: all.examples.map((e) => ({ line: e.line, values: values(tokens, e.tokens) })),
   };
 }
 

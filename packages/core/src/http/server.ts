@@ -417,7 +417,9 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
     }
     if (!route) throw new HttpError(404, 'not_found', `no endpoint ${url.pathname}`);
     const method = req.method ?? 'GET';
-    const handler = route.methods[method as keyof Route['methods']];
+    const handler = Object.hasOwn(route.methods, method)
+      ? route.methods[method as keyof Route['methods']]
+      : undefined;
     if (!handler) {
       const allow = Object.keys(route.methods).join(', ');
       throw new HttpError(

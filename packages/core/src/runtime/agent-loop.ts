@@ -6,6 +6,7 @@ import type {
   ToolCall,
   ToolCallResult,
   ToolDefinition,
+  UsageAttribution,
 } from '../contracts/language-model.js';
 import type { Logger } from '../contracts/logger.js';
 import type { Principal } from '../contracts/roles.js';
@@ -13,10 +14,23 @@ import type { Tool } from '../contracts/tool.js';
 import { errorMessage } from '../errors.js';
 import type { SecretRedactor } from '../logging/redact.js';
 import { withTimeout } from '../util/timeout.js';
+import { fitToContext } from './context-budget.js';
 import type { AgentLoopOptions } from './options.js';
 
-/** The JSON Schema the model sees for a tool's zod input. */
+const definitions = new WeakMap<object, ToolDefinition>();
+
+/** The JSON Schema the model sees for a tool's zod input (converted once per tool object). */
 export function toolDefinition(tool: Pick<Tool, 'name' | 'description' | 'input'>): ToolDefinition {
+  const cached = definitions.get(tool);
+  if (cached && cached.name === tool.name && cached.description === tool.description) {
+    return cached;
+  }
+  const definition = convertTool(tool);
+  definitions.set(tool, definition);
+  return definition;
+}
+
+function convertTool(tool: Pick<Tool, 'name' | 'description' | 'input'>): ToolDefinition {
   const schema = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as Record<
     string,
     unknown
@@ -39,6 +53,8 @@ export interface TurnInput {
   signal: AbortSignal;
   /** The model task, for routing; default `chat`. */
   task?: ModelTask;
+  /** What the model calls' usage counts towards (the conversation). */
+  attribution?: UsageAttribution;
   /** Called before a round of tool calls runs, for progress display. */
   onToolCalls?(calls: ToolCall[]): Promise<void>;
   /** Called after each tool call, for the audit log. */
@@ -57,28 +73,46 @@ export interface TurnOutput {
   usage: { inputTokens: number; outputTokens: number };
 }
 
+/** Context window assumed for a model that states none. */
+export const DEFAULT_CONTEXT_WINDOW = 128_000;
+/** Tokens kept free for the answer when fitting the context. */
+const OUTPUT_RESERVE = 4096;
+
 /** Caps tool output for the model, saying how much was cut. */
 export function capOutput(output: string, limit: number): string {
   if (output.length <= limit) return output;
   return `${output.slice(0, limit)}\n[output truncated: ${output.length - limit} more characters]`;
 }
 
-async function runToolCall(call: ToolCall, input: TurnInput): Promise<ToolCallResult> {
+/** A tool call's result, and whether it failed because of its input (the model's to correct). */
+interface CallOutcome {
+  result: ToolCallResult;
+  badInput: boolean;
+}
+
+async function runToolCall(call: ToolCall, input: TurnInput): Promise<CallOutcome> {
   const base = { callId: call.id, name: call.name };
+  const bad = (output: string): CallOutcome => ({
+    result: { ...base, isError: true, output },
+    badInput: true,
+  });
   const tool = input.tools.get(call.name);
   if (!tool) {
-    return {
-      ...base,
-      isError: true,
-      output: `unknown tool "${call.name}"; available: ${[...input.tools.keys()].join(', ')}`,
-    };
+    return bad(`unknown tool "${call.name}"; available: ${[...input.tools.keys()].join(', ')}`);
+  }
+  if (call.inputError !== undefined) {
+    return bad(
+      `the arguments for ${tool.name} could not be read (${call.inputError}); call ${tool.name} again with a JSON object that matches its input schema`,
+    );
   }
   const parsed = tool.input.safeParse(call.input ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues
       .map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`)
       .join('; ');
-    return { ...base, isError: true, output: `invalid input for ${tool.name}: ${issues}` };
+    return bad(
+      `invalid input for ${tool.name}: ${issues}; call ${tool.name} again with corrected arguments`,
+    );
   }
   const timeoutMs = tool.timeoutMs ?? input.options.toolTimeoutMs;
   const logger = input.logger.child({ tool: tool.name });
@@ -92,16 +126,22 @@ async function runToolCall(call: ToolCall, input: TurnInput): Promise<ToolCallRe
     const { output, isError } =
       typeof result === 'string' ? { output: result, isError: false } : result;
     return {
-      ...base,
-      isError: isError ?? false,
-      output: capOutput(input.redactor.redact(output), input.options.toolOutputLimit),
+      result: {
+        ...base,
+        isError: isError ?? false,
+        output: capOutput(input.redactor.redact(output), input.options.toolOutputLimit),
+      },
+      badInput: false,
     };
   } catch (error) {
     logger.warn({ err: error }, 'tool failed');
     return {
-      ...base,
-      isError: true,
-      output: input.redactor.redact(`${tool.name} failed: ${errorMessage(error)}`),
+      result: {
+        ...base,
+        isError: true,
+        output: input.redactor.redact(`${tool.name} failed: ${errorMessage(error)}`),
+      },
+      badInput: false,
     };
   }
 }
@@ -120,16 +160,46 @@ export async function runTurn(input: TurnInput): Promise<TurnOutput> {
     messages.push(message);
     added.push(message);
   };
+  const maxBadInputs = input.options.maxToolInputErrors ?? 3;
+  const contextWindow =
+    input.model.contextWindow ?? input.options.contextWindowTokens ?? DEFAULT_CONTEXT_WINDOW;
+  let badInputs = 0;
   for (let round = 1; round <= input.options.maxRounds + 1; round++) {
-    const last = round > input.options.maxRounds;
+    const tooManyBad = badInputs >= maxBadInputs;
+    const last = round > input.options.maxRounds || tooManyBad;
+    const system = last
+      ? `${input.system}\n\n${
+          tooManyBad
+            ? `Your tool calls had unusable arguments ${badInputs} times, so no more tools can be called for this question.`
+            : 'You have used all tool rounds for this question.'
+        } Answer now with what you know, and say what you could not check.`
+      : input.system;
+    const tools = last ? [] : definitions;
+    const fitted = fitToContext(messages, {
+      contextWindow,
+      reserveOutputTokens: Math.min(OUTPUT_RESERVE, Math.floor(contextWindow / 4)),
+      system,
+      tools,
+    });
+    if (fitted.shrunkOutputs > 0 || fitted.droppedMessages > 0) {
+      input.logger.info(
+        {
+          contextWindow,
+          shrunkOutputs: fitted.shrunkOutputs,
+          droppedMessages: fitted.droppedMessages,
+          estimatedTokens: fitted.estimatedTokens,
+          overBudget: fitted.overBudget,
+        },
+        'context cut to fit the model (markers show where)',
+      );
+    }
     const response = await input.model.generate({
       task: input.task ?? 'chat',
-      system: last
-        ? `${input.system}\n\nYou have used all tool rounds for this question. Answer now with what you know, and say what you could not check.`
-        : input.system,
-      messages,
-      tools: last ? [] : definitions,
+      system,
+      messages: fitted.messages,
+      tools,
       signal: input.signal,
+      ...(input.attribution ? { attribution: input.attribution } : {}),
     });
     usage.inputTokens += response.usage.inputTokens;
     usage.outputTokens += response.usage.outputTokens;
@@ -151,11 +221,15 @@ export async function runTurn(input: TurnInput): Promise<TurnOutput> {
     const results = await Promise.all(
       calls.map(async (call) => {
         const started = performance.now();
-        const result = await runToolCall(call, input);
+        const { result, badInput } = await runToolCall(call, input);
+        if (badInput) badInputs++;
         await input.onToolResult?.(call, result, performance.now() - started);
         return result;
       }),
     );
+    if (badInputs > 0) {
+      input.logger.debug({ badInputs, max: maxBadInputs }, 'tool calls with unusable arguments');
+    }
     push({ role: 'tool', results });
   }
   // Unreachable: the last round is called without tools and returns above.

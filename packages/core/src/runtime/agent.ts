@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Address, Channel, InboundMessage, SentMessage } from '../contracts/channel.js';
 import type { Command } from '../contracts/command.js';
 import type { LanguageModel } from '../contracts/language-model.js';
@@ -166,6 +167,8 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
   registerStateGauges(metrics, store, clock);
   const statusTimeoutMs = options.statusTimeoutMs ?? 5_000;
   const stopController = new AbortController();
+  // Every in-flight model call and tool run listens to it: many concurrent conversations are normal.
+  setMaxListeners(0, stopController.signal);
 
   const send = async (channelName: string, address: Address, message: OutboundMessage) => {
     const channel = registry.channels.get(channelName);

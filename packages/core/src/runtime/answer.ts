@@ -20,7 +20,7 @@ import { buildSystemPrompt } from './system-prompt.js';
 export const NO_MODEL_REPLY =
   'No language model is configured, so I can only answer commands (type "help"). ' +
   'To ask questions, set ANTHROPIC_API_KEY, OPENAI_API_KEY (or OPENAI_BASE_URL for a local server such as Ollama) ' +
-  'or GEMINI_API_KEY, and start again.';
+  'or GEMINI_API_KEY (or OPSAGENT_MODEL=bedrock:<model id> with AWS credentials, or providers under plugins.llm in opsagent.yaml), and start again.';
 
 /** What answering a question needs from the agent. */
 export interface AnswerDeps {
@@ -121,6 +121,7 @@ export function createAnswerer(deps: AnswerDeps) {
         logger: logger.child({ conversation: key }),
         redactor,
         signal: deps.signal,
+        attribution: { conversation: key },
         onToolCalls: async (calls) => {
           if (!channel.showsProgress) return;
           const note = textMessage(`Running ${calls.map((c) => c.name).join(', ')}…`, 'progress');

@@ -2,6 +2,7 @@ export { AccessControl } from './access.js';
 export { type Agent, type CreateAgentOptions, createAgent, NO_MODEL_REPLY } from './agent.js';
 export {
   capOutput,
+  DEFAULT_CONTEXT_WINDOW,
   runTurn,
   type TurnInput,
   type TurnOutput,
@@ -18,6 +19,13 @@ export {
   type ProposalRequest,
 } from './approvals.js';
 export { builtinCommands, collectStatus } from './commands.js';
+export {
+  type ContextBudget,
+  estimateContextTokens,
+  type FittedContext,
+  fitToContext,
+  messageTokens,
+} from './context-budget.js';
 export type {
   AgentLoopOptions,
   ApprovalOptions,

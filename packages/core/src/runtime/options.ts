@@ -34,6 +34,17 @@ export interface AgentLoopOptions {
   toolTimeoutMs: number;
   /** Characters of tool output kept for the model; default 16000. */
   toolOutputLimit: number;
+  /**
+   * Tool calls with unusable arguments (unreadable, failing the tool's schema, unknown tool) per
+   * question before the model is told to answer without tools; default 3. Each one goes back to
+   * the model as an error result it can correct.
+   */
+  maxToolInputErrors?: number;
+  /**
+   * Context window in tokens assumed for a model that does not state one
+   * (`LanguageModel.contextWindow`); default 128 000.
+   */
+  contextWindowTokens?: number;
   /** Extra instructions appended to the built-in system prompt. */
   instructions?: string;
 }

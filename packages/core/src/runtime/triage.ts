@@ -95,6 +95,7 @@ export function createModelTriage(
       messages: [{ role: 'user', content }],
       tools: [],
       maxOutputTokens: 400,
+      attribution: { incident: incident.id },
       ...(signal ? { signal } : {}),
     });
     const text = redactor.redact(response.text.trim());

@@ -27,6 +27,22 @@ describe('ModelCatalog', () => {
     expect(catalog.resolve('llama3.1')).toBeUndefined();
   });
 
+  it('prices Bedrock global profiles at list price and geographic ones about 10% higher', () => {
+    const global = catalog.get('global.anthropic.claude-sonnet-4-5-20250929-v1:0');
+    const eu = catalog.get('eu.anthropic.claude-sonnet-4-5-20250929-v1:0');
+    expect(global?.provider).toBe('bedrock');
+    expect(global?.pricing).toEqual({
+      inputPerMTok: 3,
+      outputPerMTok: 15,
+      cachedInputPerMTok: 0.3,
+    });
+    expect(eu?.pricing.inputPerMTok).toBeCloseTo(3.3);
+    expect(eu?.pricing.outputPerMTok).toBeCloseTo(16.5);
+    expect(catalog.cheapest('fast', ['bedrock'])?.id).toBe(
+      'global.anthropic.claude-haiku-4-5-20251001-v1:0',
+    );
+  });
+
   it('lets config entries replace and extend the built-ins', () => {
     const local: CatalogEntry = catalogEntrySchema.parse({
       id: 'llama3.1',

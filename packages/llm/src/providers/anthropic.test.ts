@@ -282,6 +282,8 @@ describe('createAnthropicModel', () => {
       thrown = error;
     }
     expect(isOpsAgentError(thrown, 'SECRET_MISSING')).toBe(true);
-    expect((thrown as Error).message).toMatch(/ANTHROPIC_API_KEY.*llm\.anthropic\.apiKey/);
+    expect((thrown as Error).message).toMatch(
+      /ANTHROPIC_API_KEY.*plugins\.llm\.providers\.anthropic\.apiKey/,
+    );
   });
 });

@@ -36,7 +36,7 @@ export interface AnthropicModelOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Receives SDK warnings (never stdout); default: SDK logging off. */
   logger?: Logger;
-  /** Config path named in the missing-key error; default `llm.anthropic.apiKey`. */
+  /** Config path named in the missing-key error; default `plugins.llm.providers.anthropic.apiKey`. */
   configPath?: string;
 }
 
@@ -196,7 +196,7 @@ export function createAnthropicModel(options: AnthropicModelOptions): LanguageMo
     {
       value: options.apiKey,
       env: ['ANTHROPIC_API_KEY'],
-      configPath: options.configPath ?? 'llm.anthropic.apiKey',
+      configPath: options.configPath ?? 'plugins.llm.providers.anthropic.apiKey',
       description: 'Anthropic API key',
     },
     env,

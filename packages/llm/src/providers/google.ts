@@ -66,7 +66,7 @@ export function createGoogleModel(options: GoogleModelOptions): LanguageModel {
     {
       value: options.apiKey,
       env: ['GOOGLE_API_KEY', 'GEMINI_API_KEY'],
-      configPath: 'llm.google.apiKey',
+      configPath: 'plugins.llm.providers.google.apiKey',
       description: 'Google Gemini API key',
     },
     env,

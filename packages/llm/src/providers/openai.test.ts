@@ -190,12 +190,14 @@ describe('createOpenAIModel', () => {
     expect(firstResult?.role).toBe('tool');
     if (firstResult?.role !== 'tool') throw new Error('expected tool results');
     expect(firstResult.results[0]).toMatchObject({ callId: 'call_bad', isError: true });
-    expect(firstResult.results[0]?.output).toMatch(/invalid input for get_disk/);
+    expect(firstResult.results[0]?.output).toMatch(
+      /arguments for get_disk could not be read \(not valid JSON/,
+    );
     const second = server.requests[1]?.body as {
       messages: Array<{ role: string; content: unknown }>;
     };
     expect(second.messages.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'call_bad' });
-    expect(String(second.messages.at(-1)?.content)).toMatch(/^Error: invalid input/);
+    expect(String(second.messages.at(-1)?.content)).toMatch(/^Error: the arguments for get_disk/);
   });
 
   it('maps 429 with retry-after to LLM_RATE_LIMITED with retryAfterMs', async () => {
@@ -255,6 +257,8 @@ describe('createOpenAIModel', () => {
       thrown = error;
     }
     expect(isOpsAgentError(thrown, 'SECRET_MISSING')).toBe(true);
-    expect((thrown as Error).message).toMatch(/OPENAI_API_KEY.*llm\.openai\.apiKey/);
+    expect((thrown as Error).message).toMatch(
+      /OPENAI_API_KEY.*plugins\.llm\.providers\.openai\.apiKey/,
+    );
   });
 });

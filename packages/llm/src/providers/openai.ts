@@ -42,7 +42,7 @@ export interface OpenAIModelOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Receives SDK warnings (never stdout); default: SDK logging off. */
   logger?: Logger;
-  /** Config path named in the missing-key error; default `llm.openai.apiKey`. */
+  /** Config path named in the missing-key error; default `plugins.llm.providers.openai.apiKey`. */
   configPath?: string;
 }
 
@@ -50,9 +50,6 @@ const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 /** Sent as the key to servers that need none (Ollama, vLLM, LM Studio ignore it). */
 const PLACEHOLDER_KEY = 'opsagent-no-key';
 const ERROR_CLASSES: SdkErrorClasses = OpenAI;
-
-/** The marker key of a tool call whose arguments were not valid JSON. */
-export const INVALID_JSON_KEY = '__invalid_json';
 
 function stopReason(reason: string | null | undefined, hasCalls: boolean): StopReason {
   if (hasCalls) return 'tool_calls';
@@ -72,16 +69,27 @@ function stopReason(reason: string | null | undefined, hasCalls: boolean): StopR
 }
 
 /**
- * Tool-call arguments as the model wrote them. Malformed JSON becomes `{ __invalid_json: raw }`,
- * which fails the tool's input validation, so the model gets an error result it can correct.
+ * Tool-call arguments as the model wrote them: the parsed JSON object, or, when they are not a
+ * JSON object (local models produce truncated or unquoted JSON), `{}` with an `error` that the
+ * runtime sends back to the model as a correctable tool error.
  */
-export function parseToolArguments(raw: string): unknown {
-  if (raw.trim() === '') return {};
+export function parseToolArguments(raw: string): { input: unknown; error?: string } {
+  if (raw.trim() === '') return { input: {} };
+  let value: unknown;
   try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return { [INVALID_JSON_KEY]: raw };
+    value = JSON.parse(raw) as unknown;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { input: {}, error: `not valid JSON: ${reason}; received ${clip(raw)}` };
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { input: {}, error: `expected a JSON object, received ${clip(raw)}` };
+  }
+  return { input: value };
+}
+
+function clip(raw: string): string {
+  return JSON.stringify(raw.length > 200 ? `${raw.slice(0, 200)}…` : raw);
 }
 
 /** Our messages as Chat Completions messages (one `tool` message per result). */
@@ -158,11 +166,13 @@ export function fromOpenAICompletion(completion: OpenAI.ChatCompletion): ModelRe
   for (const [index, call] of (message?.tool_calls ?? []).entries()) {
     if (call.type !== 'function' && call.type !== undefined) continue;
     const fn = (call as OpenAI.ChatCompletionMessageFunctionToolCall).function;
+    const args = parseToolArguments(fn.arguments ?? '');
     toolCalls.push({
       // Some compatible servers omit ids; the loop needs one to pair results.
       id: call.id || `call_${index}`,
       name: fn.name,
-      input: parseToolArguments(fn.arguments ?? ''),
+      input: args.input,
+      ...(args.error !== undefined ? { inputError: args.error } : {}),
     });
   }
   const refusal = message?.refusal;
@@ -192,7 +202,7 @@ export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
   const secret = {
     value: options.apiKey,
     env: ['OPENAI_API_KEY'],
-    configPath: options.configPath ?? 'llm.openai.apiKey',
+    configPath: options.configPath ?? 'plugins.llm.providers.openai.apiKey',
     description: 'OpenAI API key',
   };
   const apiKey =

@@ -7,6 +7,7 @@ import {
   type ModelResponse,
 } from '@opsagent/core';
 import { describe, expect, it } from 'vitest';
+import { ModelCatalog } from '../catalog/catalog.js';
 import { type LlmErrorCode, llmError } from '../errors.js';
 import { createRouter, type ModelFactory } from './router.js';
 
@@ -77,6 +78,38 @@ describe('createRouter', () => {
     expect((await router.generate(request('analysis'))).model).toBe('a-strong');
     expect((await router.generate(request('diagnosis'))).model).toBe('a-think');
     expect(router.candidates('chat')).toEqual(['alpha:a1', 'beta:b1']);
+  });
+
+  it('states the smallest context window of the chat models it may use, for the agent loop', () => {
+    const catalog = new ModelCatalog([
+      {
+        id: 'small-local',
+        provider: 'ollama',
+        contextWindow: 8192,
+        maxOutputTokens: 2048,
+        pricing: { inputPerMTok: 0, outputPerMTok: 0 },
+        capabilities: { tools: true, thinking: false },
+        tier: 'fast',
+      },
+    ]);
+    const models = {
+      ollama: fakeProvider('ollama').factory,
+      anthropic: fakeProvider('anthropic').factory,
+    };
+    const router = createRouter({
+      models,
+      catalog,
+      routes: { chat: ['anthropic:claude-sonnet-4-5', 'ollama:small-local', 'openai:gpt-4.1'] },
+    });
+    expect(router.contextWindow).toBe(8192);
+    expect(
+      createRouter({ models, catalog, routes: { chat: ['anthropic:claude-sonnet-4-5'] } })
+        .contextWindow,
+    ).toBe(200_000);
+    // Unknown models state nothing; the loop then uses its default.
+    expect(
+      createRouter({ models, catalog, routes: { chat: ['ollama:mystery'] } }).contextWindow,
+    ).toBeUndefined();
   });
 
   it('accepts a Map of factories and skips models of unregistered providers', async () => {

@@ -267,8 +267,18 @@ export function createRouter(options: RouterOptions): Router {
     );
   };
 
+  const smallestWindow = (list: readonly ResolvedModel[]): number | undefined => {
+    const windows = available(list).map((model) => model.entry?.contextWindow);
+    // A model the catalog does not know could be small: then say nothing (the loop's default).
+    if (windows.length === 0 || windows.includes(undefined)) return undefined;
+    return Math.min(...(windows as number[]));
+  };
+  const chatWindow = smallestWindow(routes.get('chat') ?? []);
+
   return {
     name: 'router',
+    // The agent loop asks for `chat`: the smallest window among the models it may fall back to.
+    ...(chatWindow !== undefined ? { contextWindow: chatWindow } : {}),
     generate(request) {
       return run(routes.get(request.task) ?? [], request, `task "${request.task}"`);
     },
@@ -280,8 +290,10 @@ export function createRouter(options: RouterOptions): Router {
         catalog
           .byPrice(tier, factories.keys())
           .map((entry) => ({ provider: entry.provider, modelId: entry.id, entry }));
+      const window = smallestWindow(list());
       return {
         name: `router:${tier}`,
+        ...(window !== undefined ? { contextWindow: window } : {}),
         generate: (request) => run(list(), request, `tier "${tier}"`),
       };
     },

@@ -12,26 +12,27 @@ export type ModelRoutes = Record<ModelTask, readonly string[]>;
 export const DEFAULT_ROUTES: ModelRoutes = {
   chat: [
     'anthropic:claude-sonnet-4-5',
-    'bedrock:us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    'bedrock:global.anthropic.claude-sonnet-4-5-20250929-v1:0',
     'openai:gpt-4.1',
     'google:gemini-2.5-flash',
   ],
   triage: [
     'anthropic:claude-haiku-4-5',
-    'bedrock:us.anthropic.claude-haiku-4-5-20251001-v1:0',
+    'bedrock:global.anthropic.claude-haiku-4-5-20251001-v1:0',
     'openai:gpt-4.1-mini',
     'google:gemini-2.5-flash',
   ],
   analysis: [
     'anthropic:claude-sonnet-4-5',
-    'bedrock:us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    'bedrock:global.anthropic.claude-sonnet-4-5-20250929-v1:0',
     'openai:gpt-5',
     'google:gemini-2.5-pro',
   ],
   diagnosis: [
     'anthropic:claude-opus-4-5',
     'anthropic:claude-sonnet-4-5',
-    'bedrock:us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    'bedrock:global.anthropic.claude-opus-4-5-20251101-v1:0',
+    'bedrock:global.anthropic.claude-sonnet-4-5-20250929-v1:0',
     'openai:gpt-5',
     'google:gemini-2.5-pro',
   ],

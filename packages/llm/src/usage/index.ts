@@ -2,6 +2,8 @@ export {
   createInteractionLog,
   type InteractionLog,
   type InteractionLogOptions,
+  type LoggedCall,
+  readLoggedCalls,
 } from './interaction-log.js';
 export {
   type BudgetBehaviour,

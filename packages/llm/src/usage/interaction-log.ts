@@ -1,11 +1,21 @@
-import { appendFileSync, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   errorMessage,
   type Logger,
+  type ModelTask,
   SECRET_KEYS,
   type SecretRedactor,
   silentLogger,
+  type TokenUsage,
 } from '@opsagent/core';
 
 /** Options of {@link createInteractionLog}. */
@@ -87,6 +97,84 @@ export function createInteractionLog(options: InteractionLogOptions): Interactio
       }
     },
   };
+}
+
+/** A successful call read back from the interaction log. */
+export interface LoggedCall {
+  at: Date;
+  model: string;
+  task: ModelTask;
+  usage: TokenUsage;
+  latencyMs: number;
+  costUsd: number;
+  conversation?: string;
+  incident?: string;
+}
+
+function loggedCall(line: string): LoggedCall | undefined {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined; // a torn last line after a crash
+  }
+  const usage = entry.usage as Partial<TokenUsage> | undefined;
+  if (
+    typeof entry.at !== 'string' ||
+    typeof entry.model !== 'string' ||
+    typeof entry.costUsd !== 'number' ||
+    typeof usage?.inputTokens !== 'number' ||
+    typeof usage.outputTokens !== 'number'
+  ) {
+    return undefined; // failed calls and foreign lines
+  }
+  const at = new Date(entry.at);
+  if (Number.isNaN(at.getTime())) return undefined;
+  return {
+    at,
+    model: entry.model,
+    task: (typeof entry.task === 'string' ? entry.task : 'chat') as ModelTask,
+    usage: {
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      cachedInputTokens: typeof usage.cachedInputTokens === 'number' ? usage.cachedInputTokens : 0,
+    },
+    latencyMs: typeof entry.latencyMs === 'number' ? entry.latencyMs : 0,
+    costUsd: entry.costUsd,
+    ...(typeof entry.conversation === 'string' ? { conversation: entry.conversation } : {}),
+    ...(typeof entry.incident === 'string' ? { incident: entry.incident } : {}),
+  };
+}
+
+/**
+ * The successful calls of one UTC day (`YYYY-MM-DD`) found in the log and its rotated files, so
+ * daily sums and budgets survive a restart. Files last written before that day are not read;
+ * unreadable lines are skipped.
+ */
+export function readLoggedCalls(
+  options: { dir: string; fileName?: string; keep?: number },
+  day: string,
+): LoggedCall[] {
+  const path = join(options.dir, options.fileName ?? 'llm.jsonl');
+  const dayStart = Date.parse(`${day}T00:00:00Z`);
+  const files = [path];
+  for (let n = 1; n <= (options.keep ?? 5); n++) files.push(`${path}.${n}`);
+  const calls: LoggedCall[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      if (statSync(file).mtimeMs < dayStart) break;
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('{') || !line.includes(`"at":"${day}`)) continue;
+      const call = loggedCall(line);
+      if (call) calls.push(call);
+    }
+  }
+  return calls.sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
 /** A deep copy of `value` with secret-named fields blanked and secret values hidden in strings. */

@@ -161,6 +161,41 @@ export class UsageMeter {
     return record;
   }
 
+  /**
+   * Adds calls made before this meter existed (today's, read back from the interaction log at
+   * start), with the cost they were logged at; nothing is written to the log.
+   */
+  restore(
+    calls: Iterable<
+      {
+        at: Date;
+        model: string;
+        task: ModelTask;
+        usage: TokenUsage;
+        latencyMs: number;
+        costUsd: number;
+      } & UsageKeys
+    >,
+  ): number {
+    let count = 0;
+    for (const call of calls) {
+      const record: UsageRecord = {
+        ...call,
+        day: call.at.toISOString().slice(0, 10),
+        priced: this.catalog.get(call.model) !== undefined,
+      };
+      add(this.all, record);
+      add(totalsFor(this.byDay, record.day), record);
+      if (record.conversation !== undefined)
+        add(totalsFor(this.byConversation, record.conversation), record);
+      if (record.incident !== undefined) add(totalsFor(this.byIncident, record.incident), record);
+      this.recent.push(record);
+      if (this.recent.length > this.maxRecords) this.recent.shift();
+      count++;
+    }
+    return count;
+  }
+
   /** Totals of one conversation. */
   conversation(id: string): UsageTotals {
     return { ...(this.byConversation.get(id) ?? emptyTotals()) };
@@ -208,8 +243,22 @@ export class UsageMeter {
   wrap(model: LanguageModel, keys: UsageKeys = {}): LanguageModel {
     return {
       name: model.name,
-      generate: (request) => this.generate(model, request, keys),
+      ...(model.contextWindow !== undefined ? { contextWindow: model.contextWindow } : {}),
+      generate: (request) =>
+        this.generate(model, request, { ...keys, ...definedKeys(request.attribution) }),
     };
+  }
+
+  /** Incidents with recorded usage, most expensive first. */
+  incidents(): Array<{ id: string } & UsageTotals> {
+    return [...this.byIncident.entries()]
+      .map(([id, totals]) => ({ id, ...totals }))
+      .sort((a, b) => b.costUsd - a.costUsd);
+  }
+
+  /** The budgets in force. */
+  limits(): Readonly<Budgets> {
+    return { ...this.budgets };
   }
 
   private async generate(
@@ -231,7 +280,7 @@ export class UsageMeter {
       target = this.downgradeTo;
     }
     const started = this.clock.now().getTime();
-    const { signal: _signal, ...logged } = request;
+    const { signal: _signal, attribution: _attribution, ...logged } = request;
     try {
       const response = await target.generate(request);
       const latencyMs = this.clock.now().getTime() - started;
@@ -276,6 +325,13 @@ export class UsageMeter {
   private today(): string {
     return this.clock.now().toISOString().slice(0, 10);
   }
+}
+
+function definedKeys(attribution: UsageKeys | undefined): UsageKeys {
+  const out: UsageKeys = {};
+  if (attribution?.conversation !== undefined) out.conversation = attribution.conversation;
+  if (attribution?.incident !== undefined) out.incident = attribution.incident;
+  return out;
 }
 
 function totalsFor(map: Map<string, UsageTotals>, key: string): UsageTotals {

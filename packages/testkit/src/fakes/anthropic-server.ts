@@ -108,6 +108,23 @@ export function startFakeAnthropicServer(
     steps,
     basePath: '',
     accepts: (request) => request.method === 'POST' && request.path.startsWith('/v1/messages'),
+    // `GET /v1/models` (what `opsagent doctor` calls): one model, without consuming a step.
+    fixed: (request) =>
+      request.method === 'GET' && request.path.split('?')[0] === '/v1/models'
+        ? jsonReply(200, {
+            data: [
+              {
+                type: 'model',
+                id: 'claude-sonnet-4-5-20250929',
+                display_name: 'Claude Sonnet 4.5',
+                created_at: '2025-09-29T00:00:00Z',
+              },
+            ],
+            has_more: false,
+            first_id: 'claude-sonnet-4-5-20250929',
+            last_id: 'claude-sonnet-4-5-20250929',
+          })
+        : undefined,
     handle: (next, request) => {
       const requestId = { 'request-id': `req_fake_${++counter}` };
       if (next === undefined) {

@@ -1,4 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
 
 /** One request a fake server received. */
@@ -42,15 +48,21 @@ export type StepHandler<Step> = (
   request: RecordedRequest,
 ) => { reply: FakeHttpReply; delayMs?: number | undefined };
 
-function headersOf(req: IncomingMessage): Record<string, string> {
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+function headersOf(req: AnyRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+    // HTTP/2 pseudo-headers (`:path`, `:method`) are not headers.
+    if (value !== undefined && !name.startsWith(':')) {
+      out[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
   }
   return out;
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: AnyRequest): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
@@ -77,25 +89,29 @@ export function jsonReply(
 
 /**
  * Starts a node:http server on 127.0.0.1 (port 0). Requests that `accepts` consume the next step;
- * others get 404. `basePath` is appended to the origin to form `url`.
+ * others get 404. `basePath` is appended to the origin to form `url`. With `protocol: 'h2c'` it
+ * speaks HTTP/2 over cleartext (prior knowledge), as clients that default to HTTP/2 expect.
  */
 export async function startHttpFake<Step>(options: {
   steps?: Step[] | undefined;
   basePath: string;
+  protocol?: 'http1' | 'h2c';
   accepts(request: RecordedRequest): boolean;
+  /** Answers fixed routes (e.g. a models list) without consuming a step; undefined: not one. */
+  fixed?(request: RecordedRequest): FakeHttpReply | undefined;
   handle: StepHandler<Step>;
 }): Promise<HttpFake<Step>> {
   const queue = [...(options.steps ?? [])];
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
-  const respond = (res: ServerResponse, reply: FakeHttpReply) => {
+  const respond = (res: AnyResponse, reply: FakeHttpReply) => {
     if (res.destroyed || res.writableEnded) return;
-    res.writeHead(reply.status, reply.headers);
+    (res as ServerResponse).writeHead(reply.status, reply.headers);
     res.end(reply.body);
   };
 
-  const server = createServer((req, res) => {
+  const listener = (req: AnyRequest, res: AnyResponse) => {
     void (async () => {
       const request: RecordedRequest = {
         method: req.method ?? 'GET',
@@ -104,6 +120,11 @@ export async function startHttpFake<Step>(options: {
         body: await readBody(req),
       };
       requests.push(request);
+      const fixed = options.fixed?.(request);
+      if (fixed) {
+        respond(res, fixed);
+        return;
+      }
       if (!options.accepts(request)) {
         respond(
           res,
@@ -130,7 +151,15 @@ export async function startHttpFake<Step>(options: {
     })().catch((error: unknown) => {
       respond(res, jsonReply(500, { error: { message: `fake: ${String(error)}` } }));
     });
-  });
+  };
+  const sessions = new Set<Http2Session>();
+  const server =
+    options.protocol === 'h2c'
+      ? createHttp2Server(listener).on('session', (session) => {
+          sessions.add(session);
+          session.on('close', () => sessions.delete(session));
+        })
+      : createServer(listener);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -148,7 +177,8 @@ export async function startHttpFake<Step>(options: {
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      server.closeAllConnections();
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      for (const session of sessions) session.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -104,6 +104,14 @@ export function startFakeOpenAIServer(steps: FakeOpenAIStep[] = []): Promise<Fak
     basePath: '/v1',
     accepts: (request) =>
       request.method === 'POST' && request.path.startsWith('/v1/chat/completions'),
+    // `GET /v1/models` (what `opsagent doctor` calls), without consuming a step.
+    fixed: (request) =>
+      request.method === 'GET' && request.path.split('?')[0] === '/v1/models'
+        ? jsonReply(200, {
+            object: 'list',
+            data: [{ id: 'gpt-fake', object: 'model', created: 0, owned_by: 'opsagent-fake' }],
+          })
+        : undefined,
     handle: (next, request) => {
       const requestId = { 'x-request-id': `req_fake_${++counter}` };
       if (next === undefined) {

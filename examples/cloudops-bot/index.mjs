@@ -1,0 +1,2 @@
+// The Lambda entry point named in template.yaml (Handler: index.handler).
+export { handler } from 'opsagent/lambda';
