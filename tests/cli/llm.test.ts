@@ -197,7 +197,12 @@ describe('opsagent with a plugins.llm section in opsagent.yaml', () => {
       );
       const result = await chat(
         'how is this machine?\ncost',
-        { LOCAL_LLM_URL: server.url, ANTHROPIC_API_KEY: 'sk-ant-unused-key' },
+        {
+          LOCAL_LLM_URL: server.url,
+          ANTHROPIC_API_KEY: 'sk-ant-unused-key',
+          // A data folder of its own: today's usage of the other tests would be restored.
+          OPSAGENT_DATA_DIR: join(cwd, 'data'),
+        },
         { cwd },
       );
       expect(result.stdout).toContain('All quiet on this machine.');

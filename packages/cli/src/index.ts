@@ -11,5 +11,12 @@ export {
 } from './load.js';
 export { type CliIo, renderStatus, runCli } from './main.js';
 export { importPluginModules } from './modules.js';
-export { consolePlugin, localPreset, type Preset, presets, type RunMode } from './presets/index.js';
+export {
+  consolePlugin,
+  homelabSrePreset,
+  localPreset,
+  type Preset,
+  presets,
+  type RunMode,
+} from './presets/index.js';
 export { resolveApiTokens, startApi } from './serve-api.js';

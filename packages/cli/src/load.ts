@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { signalPlugin } from '@opsagent/channel-signal';
 import {
   type Agent,
   ConfigError,
@@ -22,13 +23,20 @@ import {
 } from '@opsagent/core';
 import { configSecrets } from '@opsagent/llm';
 import { awsEmailPlugin, awsPlugin } from '@opsagent/source-aws';
-import { localHostPlugin } from '@opsagent/source-homelab';
+import { homelabPlugin, localHostPlugin } from '@opsagent/source-homelab';
 import { llmPlugin, llmSection } from './model.js';
 import { importPluginModules } from './modules.js';
 import { type Preset, presets, type RunMode } from './presets/index.js';
 
 /** Plugins whose config sections the CLI knows, for validation and `config schema`. */
-export const knownPlugins = [localHostPlugin, llmPlugin, awsPlugin, awsEmailPlugin] as const;
+export const knownPlugins = [
+  localHostPlugin,
+  homelabPlugin,
+  signalPlugin,
+  llmPlugin,
+  awsPlugin,
+  awsEmailPlugin,
+] as const;
 
 /** Options of {@link loadAgent}. */
 export interface LoadOptions {
@@ -142,9 +150,11 @@ export async function loadAgent(
   }));
   const redactor = new SecretRedactor();
   redactor.addFromEnv(options.env);
-  // API tokens may be written in the file itself; they never reach a log either way.
-  redactor.add(...(config.api?.tokens.map((t) => t.token) ?? []));
-  const secrets = configSecrets(llmSection(config));
+  const secrets = [
+    ...configSecrets(llmSection(config)),
+    // API tokens may be written in the file itself; they never reach a log either way.
+    ...(config.api?.tokens.map((t) => t.token) ?? []),
+  ];
   redactor.add(...secrets);
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
@@ -152,6 +162,7 @@ export async function loadAgent(
     redactor,
   });
   const runtime = toRuntimeOptions(config);
+  const fromEnv = preset.fromEnv?.(options.env) ?? {};
   const agent = await createAgent({
     // Models, routing, budgets, the interaction log and `cost` come from plugins.llm and the
     // environment (see @opsagent/llm's llmPlugin).
@@ -161,14 +172,23 @@ export async function loadAgent(
       ...moduleEntries,
       ...(options.plugins ?? []),
     ],
-    secrets,
     store: await createStore(loaded, { env: options.env, logger }),
-    principals: runtime.principals.length > 0 ? runtime.principals : preset.principals,
-    notifications: runtime.notifications.length > 0 ? runtime.notifications : preset.notifications,
+    principals:
+      runtime.principals.length > 0
+        ? runtime.principals
+        : (fromEnv.principals ?? preset.principals),
+    notifications:
+      runtime.notifications.length > 0
+        ? runtime.notifications
+        : (fromEnv.notifications ?? preset.notifications),
     conversation: runtime.conversation,
     agent: runtime.agent,
     monitor: { ...runtime.monitor, enabled: config.monitor.enabled ?? options.mode === 'run' },
-    approvals: runtime.approvals,
+    approvals: {
+      ...runtime.approvals,
+      policy:
+        runtime.approvals.policy.length > 0 ? runtime.approvals.policy : (preset.policy ?? []),
+    },
     logger,
     dataDir: loaded.dataDir,
     env: options.env,

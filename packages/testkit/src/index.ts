@@ -41,6 +41,15 @@ export {
   startFakeBedrockServer,
 } from './fakes/bedrock-server.js';
 export {
+  type DockerRequest,
+  dockerInspectJson,
+  dockerListJson,
+  type FakeContainerSpec,
+  type FakeDockerEngine,
+  fakeDockerCliFiles,
+  startFakeDockerEngine,
+} from './fakes/docker-engine.js';
+export {
   createGeminiServer,
   type GeminiFakeCall,
   type GeminiFakeReply,
@@ -53,6 +62,12 @@ export {
   geminiErrorBody,
   geminiRateLimited,
 } from './fakes/gemini-server.js';
+export {
+  type FakeEntity,
+  type FakeHaRequest,
+  type FakeHomeAssistant,
+  startFakeHomeAssistant,
+} from './fakes/home-assistant.js';
 export type { FakeHttpError, HttpFake, RecordedRequest } from './fakes/http-fake.js';
 export {
   type FakeOpenAIError,
@@ -63,6 +78,28 @@ export {
   type FakeOpenAIUsage,
   startFakeOpenAIServer,
 } from './fakes/openai-server.js';
+export {
+  type FakeSignalError,
+  type FakeSignalIncoming,
+  type FakeSignalMode,
+  type FakeSignalReaction,
+  type FakeSignalRoute,
+  type FakeSignalSend,
+  type FakeSignalServer,
+  type FakeSignalServerOptions,
+  type FakeSignalTyping,
+  startFakeSignalServer,
+} from './fakes/signal-server.js';
+export {
+  freePort,
+  type SilentTcpServer,
+  SSHD_PATH,
+  sshdUnavailableReason,
+  startSilentTcpServer,
+  startTestSshd,
+  type TestSshd,
+  type TestSshdOptions,
+} from './fakes/sshd.js';
 export {
   callTool,
   callTools,

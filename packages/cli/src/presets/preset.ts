@@ -1,4 +1,4 @@
-import type { NotificationRoute, PluginEntry, PrincipalConfig } from '@opsagent/core';
+import type { NotificationRoute, PluginEntry, PolicyRule, PrincipalConfig } from '@opsagent/core';
 
 /** What a run of the CLI is for, so a preset can pick its channels. */
 export type RunMode = 'chat' | 'run' | 'status' | 'doctor';
@@ -15,6 +15,16 @@ export interface Preset {
   readonly principals: PrincipalConfig[];
   /** Notification routes used when the file lists none. */
   readonly notifications: NotificationRoute[];
+  /** Approval policy rules used when the file lists none. */
+  readonly policy?: PolicyRule[];
+  /**
+   * Principals and routes derived from the environment (e.g. `SIGNAL_ALLOWED_SENDERS`); when
+   * given, they replace the static ones above. The file's own lists still win.
+   */
+  fromEnv?(env: Readonly<Record<string, string | undefined>>): {
+    principals?: PrincipalConfig[];
+    notifications?: NotificationRoute[];
+  };
   /** A commented opsagent.yaml for `opsagent init`. */
   readonly template: string;
 }

@@ -233,6 +233,39 @@ describe('createLlm', () => {
     }
   });
 
+  it('disables a provider whose key is rejected, warning where the key comes from, and falls back', async () => {
+    const anthropic = await startFakeAnthropicServer([{ error: { status: 401 } }]);
+    const openai = await startFakeOpenAIServer([{ text: 'from openai' }]);
+    const warnings: string[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (_fields: unknown, message?: string) => {
+        warnings.push(message ?? '');
+      },
+      child: () => logger,
+    };
+    try {
+      const llm = createLlm({
+        config: parse({
+          providers: {
+            anthropic: { apiKey: 'sk-bad', baseURL: anthropic.url },
+            openai: { apiKey: 'sk-oa', baseURL: openai.url },
+          },
+        }),
+        env: {},
+        dataDir: join(dir, 'auth'),
+        logger,
+      });
+      expect((await llm.model!.generate(ask())).text).toBe('from openai');
+      expect(warnings).toContain(
+        'LLM provider anthropic rejected our credentials and is disabled until restart; check ANTHROPIC_API_KEY or plugins.llm.providers.anthropic.apiKey',
+      );
+    } finally {
+      await anthropic.close();
+      await openai.close();
+    }
+  });
+
   it('refuses once the conversation budget is spent', async () => {
     const anthropic = await startFakeAnthropicServer([
       { text: 'expensive', usage: { input_tokens: 100_000, output_tokens: 10_000 } },
@@ -304,7 +337,7 @@ describe('createLlm', () => {
       writeFileSync(join(dir, 'restart', 'llm.jsonl'), '{"at":"torn', { flag: 'a' });
       const after = createLlm(options);
       expect(after.meter.day()).toMatchObject({ calls: 1, inputTokens: 300_000, costUsd: 0.9 });
-      expect(after.meter.conversation('console|local|').calls).toBe(1);
+      expect(after.meter.conversation('console|local|').calls).toBe(0);
       const error = await after.model!.generate(ask()).catch((e: unknown) => e);
       expect(isOpsAgentError(error, 'LLM_BUDGET_EXCEEDED')).toBe(true);
       expect(anthropic.requests).toHaveLength(1);

@@ -85,7 +85,7 @@ async function bedrockCheck(provider: ResolvedProvider): Promise<HealthCheckResu
   } catch (error) {
     return {
       status: 'fail',
-      detail: `no AWS credentials: ${errorMessage(error)}; ${provider.credentialHint}`,
+      detail: `no AWS credentials: ${errorMessage(error)}; set ${provider.credentialHint}`,
     };
   } finally {
     client.destroy();
@@ -100,7 +100,7 @@ export function providerCheck(provider: ResolvedProvider): HealthCheck {
       if (provider.type === 'bedrock') return bedrockCheck(provider);
       const where = provider.baseURL ?? 'the vendor endpoint';
       if (provider.credential === undefined) {
-        return { status: 'fail', detail: `no API key: ${provider.credentialHint}` };
+        return { status: 'fail', detail: `no API key: set ${provider.credentialHint}` };
       }
       const key = `key from ${provider.credential}`;
       try {
@@ -111,7 +111,7 @@ export function providerCheck(provider: ResolvedProvider): HealthCheck {
         if (status === 401 || status === 403) {
           return {
             status: 'fail',
-            detail: `${where} rejected the key (HTTP ${status}): ${provider.credentialHint}`,
+            detail: `${where} rejected the key (HTTP ${status}): check ${provider.credentialHint}`,
           };
         }
         if (status !== undefined) {

@@ -29,7 +29,7 @@ export interface ResolvedProvider {
   env: Env;
   /** Where the credential comes from, e.g. `ANTHROPIC_API_KEY`, or undefined when there is none. */
   credential: string | undefined;
-  /** What to set when the credential is missing. */
+  /** What to set or check for the credential, e.g. `ANTHROPIC_API_KEY or plugins.llm...apiKey`. */
   credentialHint: string;
   /** The endpoint it talks to (undefined: the vendor's default). */
   baseURL: string | undefined;
@@ -65,7 +65,7 @@ function credentialOf(
           : env.ANTHROPIC_API_KEY
             ? 'ANTHROPIC_API_KEY'
             : undefined,
-        hint: `set ANTHROPIC_API_KEY or ${at}.apiKey`,
+        hint: `ANTHROPIC_API_KEY or ${at}.apiKey`,
         baseURL: config.baseURL ?? env.ANTHROPIC_BASE_URL,
       };
     case 'openai': {
@@ -78,7 +78,7 @@ function credentialOf(
             : baseURL
               ? 'none needed for a local server'
               : undefined,
-        hint: `set OPENAI_API_KEY or ${at}.apiKey (or a baseURL for a local server)`,
+        hint: `OPENAI_API_KEY or ${at}.apiKey (or a baseURL for a local server)`,
         baseURL,
       };
     }
@@ -91,7 +91,7 @@ function credentialOf(
             : env.GEMINI_API_KEY
               ? 'GEMINI_API_KEY'
               : undefined,
-        hint: `set GEMINI_API_KEY or ${at}.apiKey`,
+        hint: `GEMINI_API_KEY or ${at}.apiKey`,
         baseURL: config.baseURL ?? env.GOOGLE_GEMINI_BASE_URL,
       };
     case 'bedrock': {
@@ -103,7 +103,7 @@ function credentialOf(
       });
       return {
         credential: `${settings.credentialSource} (region ${settings.region})`,
-        hint: 'set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+        hint: 'AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
         baseURL: settings.endpoint,
       };
     }

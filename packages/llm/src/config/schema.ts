@@ -164,8 +164,13 @@ export const llmConfigSchema = z
     interactionLog: interactionLogSchema,
     circuitBreaker: z
       .strictObject({
-        failureThreshold: z.number().int().min(1).default(3),
-        cooldown: duration.prefault('60s'),
+        failureThreshold: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe('Consecutive failures that open the circuit.'),
+        cooldown: duration.prefault('60s').describe('How long an open circuit skips the provider.'),
       })
       .prefault({})
       .describe('A provider that fails this many times in a row is skipped for the cool-down.'),

@@ -130,8 +130,11 @@ export function createLlm(options: LlmOptions): Llm {
   if (config.interactionLog.enabled) {
     // Today's calls from before a restart still count towards today's sums and budget.
     const today = (options.clock?.now() ?? new Date()).toISOString().slice(0, 10);
+    // Conversation sums start afresh: the same chat key is reused across separate conversations.
     const restored = meter.restore(
-      readLoggedCalls({ dir: options.dataDir, keep: config.interactionLog.keep }, today),
+      readLoggedCalls({ dir: options.dataDir, keep: config.interactionLog.keep }, today).map(
+        ({ conversation: _conversation, ...call }) => call,
+      ),
     );
     if (restored > 0) logger.debug({ restored, day: today }, "today's model usage restored");
   }

@@ -41,10 +41,16 @@ export const DEFAULT_ROUTES: ModelRoutes = {
 /** Routes in config: any task may be given; the others keep their defaults. */
 export const routesSchema = z
   .object({
-    chat: z.array(z.string().min(1)).min(1),
-    triage: z.array(z.string().min(1)).min(1),
-    analysis: z.array(z.string().min(1)).min(1),
-    diagnosis: z.array(z.string().min(1)).min(1),
+    chat: z.array(z.string().min(1)).min(1).describe('Models for questions in chat.'),
+    triage: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe("Models for the monitor's quick triage of incidents."),
+    analysis: z.array(z.string().min(1)).min(1).describe('Models for error analysis.'),
+    diagnosis: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('Models for complex diagnosis (Claude thinks harder here).'),
   })
   .partial();
 

@@ -1,0 +1,23 @@
+import { describePluginContract } from '@opsagent/testkit/plugin-contract';
+import { signalPlugin } from './plugin.js';
+
+describePluginContract('signal', {
+  plugin: signalPlugin,
+  config: {
+    apiUrl: 'http://127.0.0.1:9',
+    number: '+15550000001',
+    allowedSenders: ['+15550000002'],
+  },
+  env: {},
+  invalidConfigs: [
+    { name: 'a number without +', config: { number: '015112345678' }, path: ['number'] },
+    {
+      name: 'an allowlist entry that is a name',
+      config: { allowedSenders: ['bob'] },
+      path: ['allowedSenders', 0],
+    },
+    { name: 'a URL that is not http', config: { apiUrl: 'ftp://x' }, path: ['apiUrl'] },
+    { name: 'an unknown receive mode', config: { receive: 'push' }, path: ['receive'] },
+    { name: 'an unknown key', config: { numbr: '+15550000001' }, path: [] },
+  ],
+});

@@ -1,0 +1,166 @@
+import { type FakeDockerEngine, startFakeDockerEngine } from '@opsagent/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { containerFindings, RestartTracker } from './container.js';
+import { demuxDockerStream, muxDockerStream } from './demux.js';
+import { createDockerEngineClient, logText } from './engine.js';
+
+let engine: FakeDockerEngine | undefined;
+afterEach(async () => {
+  await engine?.close();
+  engine = undefined;
+});
+
+const web = {
+  name: 'web',
+  image: 'nginx:1.27',
+  health: 'unhealthy' as const,
+  restartCount: 2,
+  logs: [
+    { stream: 'stdout' as const, text: 'GET / 200', time: '2026-11-21T07:00:00Z' },
+    { stream: 'stderr' as const, text: 'upstream timed out', time: '2026-11-21T07:30:00Z' },
+    { stream: 'stdout' as const, text: 'GET /health 502', time: '2026-11-21T07:59:00Z' },
+  ],
+};
+
+describe('Docker Engine API client', () => {
+  it('lists every container with state, health, restart count and start time', async () => {
+    engine = await startFakeDockerEngine([
+      web,
+      { name: 'db', image: 'postgres:16', health: 'healthy' },
+      { name: 'backup', state: 'exited', exitCode: 1 },
+    ]);
+    const docker = createDockerEngineClient({ socketPath: engine.socketPath });
+    const containers = await docker.containers();
+    expect(containers.map((c) => [c.name, c.state, c.health, c.restartCount])).toEqual([
+      ['backup', 'exited', 'none', 0],
+      ['db', 'running', 'healthy', 0],
+      ['web', 'running', 'unhealthy', 2],
+    ]);
+    const w = containers.find((c) => c.name === 'web')!;
+    expect(w.startedAt?.toISOString()).toBe('2026-11-20T08:00:00.500Z');
+    expect(w.lastHealthOutput).toContain('Failed to connect');
+    expect(containers.find((c) => c.name === 'db')?.finishedAt).toBeUndefined();
+    expect(engine.requests[0]?.path).toBe('/containers/json?all=1');
+  });
+
+  it('reads logs with tail and since, demultiplexing stdout and stderr', async () => {
+    engine = await startFakeDockerEngine([web]);
+    const docker = createDockerEngineClient({ socketPath: engine.socketPath });
+    const frames = await docker.logs('web', { tail: 2, timestamps: false });
+    expect(frames).toEqual([
+      { stream: 'stderr', text: 'upstream timed out\n' },
+      { stream: 'stdout', text: 'GET /health 502\n' },
+    ]);
+    const since = await docker.logs('web', { since: new Date('2026-11-21T07:45:00Z') });
+    expect(logText(since)).toBe('2026-11-21T07:59:00Z GET /health 502');
+    expect(engine.requests.at(-1)?.path).toContain('since=1795247100');
+  });
+
+  it('reads a TTY container log as raw text', async () => {
+    engine = await startFakeDockerEngine([{ ...web, tty: true }]);
+    const docker = createDockerEngineClient({ socketPath: engine.socketPath });
+    expect(logText(await docker.logs('web', { tail: 1, timestamps: false }))).toBe(
+      'GET /health 502',
+    );
+  });
+
+  it('restarts a container', async () => {
+    engine = await startFakeDockerEngine([web]);
+    engine.onRestart = (spec) => {
+      spec.health = 'healthy';
+    };
+    const docker = createDockerEngineClient({ socketPath: engine.socketPath });
+    await docker.restart('web');
+    const after = await docker.inspect('web');
+    expect([after.health, after.restartCount]).toEqual(['healthy', 3]);
+    expect(
+      engine.requests.some((r) => r.method === 'POST' && r.path === '/containers/web/restart?t=10'),
+    ).toBe(true);
+  });
+
+  it('names a missing container, a bad name, a missing daemon and a stuck daemon clearly', async () => {
+    engine = await startFakeDockerEngine([web]);
+    const docker = createDockerEngineClient({ socketPath: engine.socketPath, timeoutMs: 200 });
+    await expect(docker.inspect('nope')).rejects.toMatchObject({
+      code: 'DOCKER_NOT_FOUND',
+      message: expect.stringContaining('No such container: nope'),
+    });
+    await expect(docker.restart('web; reboot')).rejects.toMatchObject({ code: 'DOCKER_BAD_NAME' });
+    engine.hang = true;
+    await expect(docker.containers()).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const gone = createDockerEngineClient({ socketPath: '/nonexistent/docker.sock' });
+    await expect(gone.containers()).rejects.toMatchObject({
+      code: 'DOCKER_UNREACHABLE',
+      message: expect.stringContaining('is Docker installed'),
+    });
+    expect(await gone.ping()).toBe(false);
+  });
+});
+
+describe('stream format', () => {
+  it('round-trips frames and keeps a cut-off last frame', () => {
+    const frames = [
+      { stream: 'stdout' as const, text: 'a\n' },
+      { stream: 'stderr' as const, text: 'ü€\n' },
+    ];
+    const buffer = muxDockerStream(frames);
+    expect(demuxDockerStream(buffer)).toEqual(frames);
+    expect(demuxDockerStream(buffer.subarray(0, buffer.length - 2))[1]?.stream).toBe('stderr');
+  });
+});
+
+describe('container findings', () => {
+  const base = {
+    id: 'x',
+    image: 'i',
+    failingStreak: 0,
+    exitCode: 0,
+    oomKilled: false,
+    restartPolicy: 'always',
+    tty: false,
+  };
+  it('flags unhealthy, exited, dead and restarting containers, and a restart loop across checks', () => {
+    const now = new Date('2026-11-21T08:00:00Z');
+    const options = { host: 'sagan', prefix: 'homelab', now };
+    const findings = containerFindings(
+      [
+        { ...base, name: 'ok', state: 'running', health: 'healthy', restartCount: 0 },
+        { ...base, name: 'web', state: 'running', health: 'unhealthy', restartCount: 0 },
+        { ...base, name: 'job', state: 'exited', health: 'none', restartCount: 0 },
+        {
+          ...base,
+          name: 'bad',
+          state: 'exited',
+          health: 'none',
+          restartCount: 0,
+          exitCode: 137,
+          oomKilled: true,
+        },
+        { ...base, name: 'flap', state: 'restarting', health: 'none', restartCount: 0 },
+        { ...base, name: 'off', state: 'exited', health: 'none', restartCount: 0 },
+      ],
+      { ...options, ignore: ['off'] },
+    );
+    expect(findings.map((f) => [f.key, f.severity])).toEqual([
+      ['homelab:sagan:container:web:unhealthy', 'critical'],
+      ['homelab:sagan:container:job:stopped', 'warning'],
+      ['homelab:sagan:container:bad:stopped', 'critical'],
+      ['homelab:sagan:container:flap:restarting', 'critical'],
+    ]);
+    expect(findings[2]?.title).toContain('code 137, OOM');
+
+    const tracker = new RestartTracker({ restarts: 3, windowMs: 600_000 });
+    const loop = (count: number, minutes: number) =>
+      containerFindings(
+        [{ ...base, name: 'api', state: 'running', health: 'none', restartCount: count }],
+        { ...options, tracker, now: new Date(now.getTime() + minutes * 60_000) },
+      );
+    expect(loop(5, 0)).toEqual([]);
+    expect(loop(6, 1)).toEqual([]);
+    const [finding] = loop(8, 2);
+    expect(finding?.key).toBe('homelab:sagan:container:api:restart-loop');
+    expect(finding?.title).toContain('3 restarts');
+    // Quiet for longer than the window: no loop any more.
+    expect(loop(8, 30)).toEqual([]);
+  });
+});

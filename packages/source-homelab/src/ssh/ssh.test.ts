@@ -1,0 +1,262 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  dockerInspectJson,
+  fakeDockerCliFiles,
+  type SilentTcpServer,
+  sshdUnavailableReason,
+  startSilentTcpServer,
+  startTestSshd,
+  type TestSshd,
+} from '@opsagent/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSshTarget } from '../fleet/target.js';
+import { SshHost, type SshHostConfig } from './connection.js';
+import { loadKnownHosts, parseKnownHosts, verifyHostKey } from './known-hosts.js';
+
+const unavailable = sshdUnavailableReason();
+const timings = { connectTimeoutMs: 3000, commandTimeoutMs: 5000, keepaliveIntervalMs: 15_000 };
+
+describe.skipIf(unavailable !== undefined)(
+  `SSH hosts on a real sshd${unavailable ? ` (skipped: ${unavailable})` : ''}`,
+  () => {
+    let sshd: TestSshd;
+    let silent: SilentTcpServer;
+    const hosts: SshHost[] = [];
+
+    beforeAll(async () => {
+      sshd = await startTestSshd({
+        files: fakeDockerCliFiles([
+          {
+            name: 'web',
+            image: 'nginx:1.27',
+            health: 'unhealthy',
+            restartCount: 4,
+            logs: [
+              { stream: 'stdout', text: 'GET / 502' },
+              { stream: 'stderr', text: 'upstream down' },
+            ],
+          },
+          { name: 'db', image: 'postgres:16', health: 'healthy' },
+        ]),
+      });
+      writeFileSync(
+        join(sshd.dir, 'docker/web.after'),
+        JSON.stringify(
+          dockerInspectJson({
+            name: 'web',
+            image: 'nginx:1.27',
+            health: 'healthy',
+            restartCount: 5,
+          }),
+        ),
+      );
+      silent = await startSilentTcpServer();
+    });
+    afterAll(async () => {
+      for (const host of hosts) host.dispose();
+      await silent?.close();
+      await sshd?.close();
+    });
+
+    function host(
+      overrides: Partial<SshHostConfig> = {},
+      knownHostsPath = sshd.knownHostsPath,
+      t = timings,
+    ) {
+      const config: SshHostConfig = {
+        name: 'nas',
+        address: '127.0.0.1',
+        port: sshd.port,
+        user: sshd.user,
+        keyFile: sshd.clientKeyPath,
+        ...overrides,
+      };
+      const h = new SshHost(config, () => loadKnownHosts(knownHostsPath), knownHostsPath, t);
+      hosts.push(h);
+      return h;
+    }
+
+    it('reads a remote snapshot (load, memory, disks, uptime, containers) into the local model', async () => {
+      const target = createSshTarget({ ssh: host() });
+      const { snapshot, docker } = await target.read();
+      expect(snapshot.host.hostname).not.toBe('');
+      expect(snapshot.host.platform).toBe('linux');
+      expect(snapshot.cpu.count).toBeGreaterThan(0);
+      expect(snapshot.memory.totalBytes).toBeGreaterThan(0);
+      expect(snapshot.memory.usedPercent).toBeGreaterThan(0);
+      expect(snapshot.disks.length).toBeGreaterThan(0);
+      expect(snapshot.uptimeSeconds).toBeGreaterThan(0);
+      expect(Number.isFinite(snapshot.load.five)).toBe(true);
+      expect(docker.kind).toBe('ok');
+      if (docker.kind !== 'ok') return;
+      expect(docker.containers.map((c) => [c.name, c.health, c.restartCount])).toEqual([
+        ['db', 'healthy', 0],
+        ['web', 'unhealthy', 4],
+      ]);
+      // A second reading measures CPU since the first one.
+      const again = await target.read();
+      expect(again.snapshot.cpu.loadPercent).toBeGreaterThanOrEqual(0);
+    });
+
+    it('keeps one connection for many commands and reconnects after it drops', async () => {
+      const h = host();
+      const first = await h.exec('echo $SSH_CONNECTION');
+      const second = await h.exec('echo $SSH_CONNECTION');
+      expect(first.stdout).toBe(second.stdout);
+      // More commands at once than OpenSSH's default MaxSessions (10): they take turns.
+      const many = Array.from({ length: 15 }, (_, n) => n);
+      const results = await Promise.all(many.map((n) => h.exec(`sleep 0.1; echo ${n}`)));
+      expect(results.map((r) => r.stdout)).toEqual(many.map(String));
+      (await h.connection()).connection?.end();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const third = await h.exec('echo $SSH_CONNECTION');
+      expect(third.stdout).not.toBe(first.stdout);
+      expect(third.code).toBe(0);
+    });
+
+    it('reads container logs, restarts a container and inspects it over SSH', async () => {
+      const target = createSshTarget({ ssh: host() });
+      const logs = await target.containerLogs('web', { tail: 50 });
+      expect(logs).toContain('GET / 502');
+      expect(logs).toContain('[stderr] 2026-11-21T08:00:00.000000000Z upstream down');
+      await target.restartContainer('web');
+      const web = await target.inspectContainer('web');
+      expect([web.health, web.restartCount]).toEqual(['healthy', 5]);
+      await expect(target.restartContainer('ghost')).rejects.toMatchObject({
+        code: 'DOCKER_NOT_FOUND',
+      });
+      await expect(target.containerLogs('web; reboot', {})).rejects.toMatchObject({
+        code: 'DOCKER_BAD_NAME',
+      });
+    });
+
+    it('refuses an unknown host key with a clear message and never adds it', async () => {
+      const empty = join(sshd.dir, 'known_hosts_empty');
+      writeFileSync(empty, '# nothing here\n');
+      const h = host({}, empty);
+      const error = await h.exec('true').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'SSH_HOST_KEY_UNKNOWN' });
+      expect(String((error as Error).message)).toMatch(
+        /unknown host key for nas \(\[127\.0\.0\.1\]:\d+\): SHA256:\S+ is not in .*ssh-keyscan -p/,
+      );
+      expect(loadKnownHosts(empty)).toEqual([]);
+    });
+
+    it('refuses a changed host key', async () => {
+      const changed = join(sshd.dir, 'known_hosts_changed');
+      writeFileSync(
+        changed,
+        `[127.0.0.1]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`,
+      );
+      const h = host({}, changed);
+      await expect(h.exec('true')).rejects.toMatchObject({
+        code: 'SSH_HOST_KEY_CHANGED',
+        message: expect.stringContaining('HOST KEY CHANGED for nas'),
+      });
+    });
+
+    it('gives up on a host that accepts TCP and never answers after its connect timeout', async () => {
+      const h = host({ port: silent.port }, sshd.knownHostsPath, {
+        ...timings,
+        connectTimeoutMs: 300,
+      });
+      await expect(h.exec('true')).rejects.toMatchObject({ code: 'SSH_CONNECT_TIMEOUT' });
+      expect(silent.accepted).toBeGreaterThan(0);
+    });
+
+    it('times a hanging command out and keeps the connection usable', async () => {
+      const h = host();
+      await expect(h.exec('sleep 30', { timeoutMs: 300 })).rejects.toMatchObject({
+        code: 'TIMEOUT',
+        message: expect.stringContaining('timed out after 300 ms'),
+      });
+      expect((await h.exec('echo alive')).stdout).toBe('alive');
+    });
+
+    it('logs in with the ssh-agent when no key file is given', async () => {
+      const socket = join(sshd.dir, 'agent.sock');
+      const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 100 && !existsSync(socket); i += 1)
+          await new Promise((r) => setTimeout(r, 20));
+        execFileSync('ssh-add', ['-q', sshd.clientKeyPath], {
+          env: { ...process.env, SSH_AUTH_SOCK: socket },
+          stdio: 'ignore',
+        });
+        const h = new SshHost(
+          { name: 'nas', address: '127.0.0.1', port: sshd.port, user: sshd.user },
+          () => loadKnownHosts(sshd.knownHostsPath),
+          sshd.knownHostsPath,
+          timings,
+          undefined,
+          { SSH_AUTH_SOCK: socket },
+        );
+        hosts.push(h);
+        expect((await h.exec('echo via-agent')).stdout).toBe('via-agent');
+        const none = new SshHost(
+          { name: 'nas', address: '127.0.0.1', port: sshd.port, user: sshd.user },
+          () => [],
+          'x',
+          timings,
+          undefined,
+          {},
+        );
+        await expect(none.exec('true')).rejects.toMatchObject({
+          code: 'SSH_NO_CREDENTIALS',
+          message: expect.stringContaining('run an ssh-agent'),
+        });
+      } finally {
+        agent.kill();
+      }
+    });
+
+    it('names a wrong key file and a refused login', async () => {
+      await expect(host({ keyFile: '/nonexistent/key' }).exec('true')).rejects.toMatchObject({
+        code: 'SSH_KEY_UNREADABLE',
+      });
+      await expect(host({ user: 'nobody-here' }).exec('true')).rejects.toMatchObject({
+        code: 'SSH_AUTH_FAILED',
+      });
+    });
+  },
+);
+
+describe('known_hosts', () => {
+  const key = Buffer.from(
+    'AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
+    'base64',
+  );
+  const ctx = { host: 'nas', knownHostsPath: '/k', address: '10.0.0.2', port: 22 };
+  it('matches plain, bracketed, wildcard and hashed entries; refuses revoked keys', () => {
+    const blob = key.toString('base64');
+    expect(
+      verifyHostKey(parseKnownHosts(`10.0.0.2,nas ssh-ed25519 ${blob}`), ['10.0.0.2'], key, ctx),
+    ).toEqual({ ok: true });
+    expect(
+      verifyHostKey(parseKnownHosts(`10.0.0.* ssh-ed25519 ${blob}`), ['10.0.0.2'], key, ctx),
+    ).toEqual({ ok: true });
+    // `ssh-keygen -H` style: |1|base64(salt)|base64(hmac-sha1(salt, name))
+    const hashed = `|1|YWJjZGVmZ2hpamtsbW5vcHFyc3Q=|${hmac('abcdefghijklmnopqrst', '10.0.0.2')}`;
+    expect(
+      verifyHostKey(parseKnownHosts(`${hashed} ssh-ed25519 ${blob}`), ['10.0.0.2'], key, ctx),
+    ).toEqual({ ok: true });
+    expect(
+      verifyHostKey(parseKnownHosts(`@revoked * ssh-ed25519 ${blob}`), ['10.0.0.2'], key, ctx),
+    ).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(
+      verifyHostKey(parseKnownHosts(`other ssh-ed25519 ${blob}`), ['10.0.0.2'], key, ctx),
+    ).toMatchObject({ ok: false, reason: 'unknown' });
+  });
+  it('says how to fix a missing known_hosts file', () => {
+    expect(() => loadKnownHosts('/nonexistent/known_hosts')).toThrow(
+      /cannot read known_hosts file .*ENOENT/,
+    );
+  });
+});
+
+function hmac(salt: string, name: string): string {
+  return createHmac('sha1', Buffer.from(salt)).update(name).digest('base64');
+}
