@@ -38,10 +38,11 @@ afterAll(async () => {
 function opsagent(
   args: string[],
   env: Record<string, string>,
+  cwd = dir,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      cwd: dir,
+      cwd,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: dir,
@@ -99,6 +100,16 @@ describe('opsagent with the aws-monitor preset', () => {
       'AWS was not able to validate the provided access credentials',
     );
     expect(`${stdout}${stderr}`).not.toContain('fake-secret');
+  });
+
+  it('init writes a template that validates, and its IAM policy needs DescribeRegions (no regions set)', async () => {
+    const cwd = mkdtempSync(join(dir, 'init-'));
+    const init = await opsagent(['init', '--preset', 'aws-monitor'], {}, cwd);
+    expect(init.code).toBe(0);
+    const policy = await opsagent(['aws', 'iam-policy'], {}, cwd);
+    expect(policy.stderr).toBe('');
+    expect(policy.stdout).toContain('ec2:DescribeRegions');
+    expect(policy.stdout).not.toContain('ses:SendEmail');
   });
 
   it('aws iam-policy prints the policy for the config, including SES for the e-mail sender', async () => {

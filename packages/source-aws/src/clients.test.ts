@@ -79,3 +79,34 @@ describe('AWS accounts and clients', () => {
     );
   });
 });
+
+describe('aws doctor check', () => {
+  it('names the account and ARN, or says how to provide credentials', async () => {
+    const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const { createAwsHealthChecks } = await import('./plugin.js');
+    const accounts = new AwsAccounts([
+      new AwsAccount({ name: 'prod' }, { credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }),
+    ]);
+    const [check] = createAwsHealthChecks(accounts);
+    const ctx = {
+      signal: new AbortController().signal,
+      logger: (await import('@opsagent/core')).silentLogger,
+    };
+    sts
+      .on(GetCallerIdentityCommand)
+      .resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/ops' });
+    expect(await check?.run(ctx)).toEqual({
+      status: 'ok',
+      detail: 'account 123456789012 as arn:aws:iam::123456789012:user/ops',
+    });
+    sts.on(GetCallerIdentityCommand).rejects(
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      }),
+    );
+    const failed = await check?.run(ctx);
+    expect(failed?.status).toBe('fail');
+    expect(failed?.detail).toContain('set AWS_PROFILE');
+    expect(check?.name).toBe('aws prod');
+  });
+});

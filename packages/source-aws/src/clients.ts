@@ -117,7 +117,7 @@ export class AwsAccount {
     this.defaultRegion =
       options.defaultRegion ?? config.regions?.[0] ?? options.regions?.[0] ?? 'us-east-1';
     if (config.roleArn) {
-      const sts = this.client('sts', STSClient, this.defaultRegion, options.credentials);
+      const sts = this.client('sts', STSClient, this.defaultRegion, options.credentials, 'base');
       this.credentials = assumeRoleCredentials(sts, config.roleArn, config.externalId);
     } else {
       this.credentials = options.credentials;
@@ -129,8 +129,9 @@ export class AwsAccount {
     Class: ClientClass<C>,
     region: string,
     credentials = this.credentials,
+    variant = '',
   ): C {
-    const key = `${service}:${region}`;
+    const key = `${service}:${region}:${variant}`;
     let client = this.clients.get(key) as C | undefined;
     if (!client) {
       const endpoint = this.options.endpoints?.[service];
@@ -166,6 +167,10 @@ export class AwsAccount {
   }
   cloudwatch(region: string): CloudWatchClient {
     return this.client('cloudwatch', CloudWatchClient, region);
+  }
+  /** STS with this account's credentials (the assumed role, when there is one). */
+  sts(region: string = this.defaultRegion): STSClient {
+    return this.client('sts', STSClient, region);
   }
   sesv2(region: string): SESv2Client {
     return this.client('sesv2', SESv2Client, region);

@@ -174,6 +174,14 @@ export const awsConfigSchema = z
       )
       .default(['reboot_instance', 'start_instance', 'amplify_retry_job', 'amplify_release_branch'])
       .describe('Remediations offered (each still needs approval).'),
+    verify: z
+      .strictObject({
+        initialDelay: durationMs('Wait after a remediation before checking it worked', 20_000),
+        poll: durationMs('Between verification looks', 15_000),
+        timeout: durationMs('Give up verifying after', 10 * 60_000),
+      })
+      .prefault({})
+      .describe('How remediations are verified (instance status ok again; job succeeded).'),
     checkInterval: z
       .number()
       .int()

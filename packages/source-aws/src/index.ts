@@ -49,6 +49,7 @@ export {
   awsPlugin,
   createAwsAccounts,
   createAwsEmailPlugin,
+  createAwsHealthChecks,
   createAwsPlugin,
   createAwsTools,
 } from './plugin.js';

@@ -1,7 +1,10 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import {
   type Clock,
   definePlugin,
+  errorMessage,
+  type HealthCheck,
   type Plugin,
   type Remediation,
   systemClock,
@@ -61,6 +64,30 @@ export function createAwsAccounts(
   );
 }
 
+/** `opsagent doctor` checks: the credentials of each account work (STS GetCallerIdentity). */
+export function createAwsHealthChecks(accounts: AwsAccounts): HealthCheck[] {
+  return accounts.list.map((account) => ({
+    name: `aws ${account.name}`,
+    async run({ signal }) {
+      try {
+        const who = await account
+          .sts()
+          .send(new GetCallerIdentityCommand({}), { abortSignal: signal });
+        return { status: 'ok' as const, detail: `account ${who.Account} as ${who.Arn}` };
+      } catch (error) {
+        const name = (error as { name?: string }).name ?? 'Error';
+        const fix =
+          name === 'CredentialsProviderError'
+            ? 'no credentials found: set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run aws sso login, or run with an instance/task role'
+            : account.config.roleArn
+              ? `could not assume ${account.config.roleArn}: check its trust policy and externalId`
+              : 'the credentials were refused: check they are current';
+        return { status: 'fail' as const, detail: `${fix} (${name}: ${errorMessage(error)})` };
+      }
+    },
+  }));
+}
+
 /** The read-only AWS tools for the services `config.tools.services` lists (for any preset). */
 export function createAwsTools(
   accounts: AwsAccounts,
@@ -95,9 +122,14 @@ export function createAwsPlugin(
       const accounts = createAwsAccounts(config, overrides.clients, env);
       const clock = overrides.clock ?? systemClock;
       const options = { accounts, config, clock };
-      const remediations: Remediation[] = createAwsRemediations(accounts, overrides.verify).filter(
-        (r) => (config.remediations as string[]).includes(r.name),
-      );
+      const remediations: Remediation[] = createAwsRemediations(
+        accounts,
+        overrides.verify ?? {
+          initialDelayMs: config.verify.initialDelay,
+          pollMs: config.verify.poll,
+          timeoutMs: config.verify.timeout,
+        },
+      ).filter((r) => (config.remediations as string[]).includes(r.name));
       return {
         sources: [
           ...(config.ec2.enabled ? [createEc2Source(options)] : []),
@@ -106,6 +138,7 @@ export function createAwsPlugin(
         ],
         tools: createAwsTools(accounts, config, clock),
         remediations,
+        checks: createAwsHealthChecks(accounts),
         dispose: async () => accounts.destroy(),
       };
     },

@@ -1,5 +1,6 @@
 import {
   type Clock,
+  errorMessage,
   type Finding,
   type Health,
   renderDigest,
@@ -238,13 +239,28 @@ export function createLogsSource(options: AwsSourcesOptions): Source & { lastCal
         groups,
         options.config.concurrency,
         async (group): Promise<Section> => {
-          const read = await readLogEvents(
-            group,
-            now - options.config.logs.lookback,
-            now,
-            options.config.logs.maxEventsPerCheck,
-            ctx.signal,
-          );
+          let read: Awaited<ReturnType<typeof readLogEvents>>;
+          try {
+            read = await readLogEvents(
+              group,
+              now - options.config.logs.lookback,
+              now,
+              options.config.logs.maxEventsPerCheck,
+              ctx.signal,
+            );
+          } catch (error) {
+            return {
+              title: `Logs ${group.name} (${group.region})`,
+              health: 'unknown',
+              fields: [
+                {
+                  label: 'Error',
+                  value: `${(error as { name?: string }).name ?? 'Error'}: ${errorMessage(error)}`,
+                  health: 'unknown',
+                },
+              ],
+            };
+          }
           const miner = new TemplateMiner();
           for (const e of read.events) miner.add(e.message ?? '', e.timestamp ?? now);
           const templates = miner.templates();
@@ -270,7 +286,11 @@ export function createLogsSource(options: AwsSourcesOptions): Source & { lastCal
           };
         },
       );
-      const health: Health = sections.some((s) => s.health === 'warn') ? 'warn' : 'ok';
+      const health: Health = sections.some((s) => s.health === 'warn')
+        ? 'warn'
+        : sections.some((s) => s.health === 'unknown')
+          ? 'unknown'
+          : 'ok';
       return { health, sections };
     },
   };

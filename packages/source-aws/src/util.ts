@@ -27,3 +27,21 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 export function isoTime(date: Date | undefined): string {
   return date ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'unknown';
 }
+
+/** A limiter: `limit(fn)` runs `fn` when fewer than `n` calls are running, in order of arrival. */
+export function createLimiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    // A finishing call hands its slot straight to the next waiter, so `running` never exceeds n.
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}

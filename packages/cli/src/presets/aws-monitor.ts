@@ -38,7 +38,7 @@ monitor:
   openAfter: 2          # consecutive bad checks before an incident opens
   resolveAfter: 2
   triage: true          # a short model triage (task "triage", the cheap model) of each new incident
-  # diagnose: critical  # a diagnosis with the read-only AWS tools (task "diagnosis") for critical ones
+  diagnose: critical    # critical ones: a diagnosis with the read-only AWS tools (task "diagnosis", the strong model)
 
 notifications:
   routes:

@@ -103,7 +103,7 @@ describe('parseConfig', () => {
     const error = configError(() => parse('monitor:\n  intervall: 5m\n'));
     expect(error.message).toBe(
       'opsagent.yaml: monitor.intervall: unknown key; did you mean "interval"? ' +
-        '(expected one of enabled, interval, timeout, openAfter, resolveAfter, triage)',
+        '(expected one of enabled, interval, timeout, openAfter, resolveAfter, triage, diagnose)',
     );
   });
 

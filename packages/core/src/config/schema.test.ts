@@ -6,7 +6,14 @@ const EMPTY_FILE_CONFIG: CoreConfig = {
   principals: [],
   conversation: { historyLimit: 20, idleTimeout: 30 * 60_000 },
   agent: { maxRounds: 8, toolTimeout: 30_000, toolOutputLimit: 16_000, maxToolInputErrors: 3 },
-  monitor: { interval: 60_000, timeout: 20_000, openAfter: 2, resolveAfter: 2, triage: true },
+  monitor: {
+    interval: 60_000,
+    timeout: 20_000,
+    openAfter: 2,
+    resolveAfter: 2,
+    triage: true,
+    diagnose: 'off',
+  },
   notifications: { routes: [] },
   approvals: {
     expiresIn: 60 * 60_000,
@@ -112,6 +119,7 @@ describe('toRuntimeOptions', () => {
         openAfter: 2,
         resolveAfter: 2,
         triage: true,
+        diagnose: 'off',
       },
       notifications: [],
       approvals: {
@@ -181,6 +189,7 @@ describe('toRuntimeOptions', () => {
         openAfter: 3,
         resolveAfter: 1,
         triage: true,
+        diagnose: 'off',
       },
       notifications: [
         { channel: 'slack', address: { chat: 'C1', thread: 'T1' }, minSeverity: 'critical' },

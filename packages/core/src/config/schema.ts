@@ -226,6 +226,12 @@ export const coreConfigSchema = z
           .describe(
             'Ask the model (task `triage`) for a short analysis of each incident as it opens or escalates; needs a model.',
           ),
+        diagnose: z
+          .enum(['off', 'warning', 'critical'])
+          .default('off')
+          .describe(
+            'Least severity of incidents the model diagnoses with the read-only tools (task `diagnosis`, the strong model) instead of the short triage; needs triage on.',
+          ),
       })
       .prefault({})
       .describe('The monitor: schedule and flap damping.'),
@@ -396,6 +402,7 @@ export function toRuntimeOptions(config: CoreConfig): ConfigRuntimeOptions {
       openAfter: monitor.openAfter,
       resolveAfter: monitor.resolveAfter,
       triage: monitor.triage,
+      diagnose: monitor.diagnose,
     },
     notifications: notifications.routes.map(
       (route): NotificationRoute => ({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type {
   LanguageModel,
   ModelMessage,
+  ModelTask,
   ToolCall,
   ToolCallResult,
   ToolDefinition,
@@ -50,6 +51,8 @@ export interface TurnInput {
   logger: Logger;
   redactor: SecretRedactor;
   signal: AbortSignal;
+  /** The model task, for routing; default `chat`. */
+  task?: ModelTask;
   /** What the model calls' usage counts towards (the conversation). */
   attribution?: UsageAttribution;
   /** Called before a round of tool calls runs, for progress display. */
@@ -191,7 +194,7 @@ export async function runTurn(input: TurnInput): Promise<TurnOutput> {
       );
     }
     const response = await input.model.generate({
-      task: 'chat',
+      task: input.task ?? 'chat',
       system,
       messages: fitted.messages,
       tools,

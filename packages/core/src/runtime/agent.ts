@@ -243,7 +243,35 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
       }
     },
     ...(model && monitorOptions.triage !== false
-      ? { analyze: createModelTriage(model, redactor, stopController.signal) }
+      ? {
+          analyze: createModelTriage(
+            model,
+            redactor,
+            stopController.signal,
+            monitorOptions.diagnose && monitorOptions.diagnose !== 'off'
+              ? {
+                  minSeverity: monitorOptions.diagnose,
+                  tools: registry.tools,
+                  loop,
+                  logger: logger.child({ component: 'diagnosis' }),
+                  onToolCall: async (incident, name, input, ok, durationMs) => {
+                    await store.appendAudit({
+                      at: clock.now(),
+                      type: 'tool_call',
+                      actor: 'monitor',
+                      subject: name,
+                      detail: {
+                        input,
+                        ok,
+                        durationMs: Math.round(durationMs),
+                        incident: incident.id,
+                      },
+                    });
+                  },
+                }
+              : undefined,
+          ),
+        }
       : {}),
     logger: logger.child({ component: 'monitor' }),
     clock,

@@ -63,6 +63,11 @@ export interface MonitorOptions {
   resolveAfter: number;
   /** Ask the model for a short triage of each incident as it opens or escalates; default true (needs a model). */
   triage?: boolean;
+  /**
+   * Least severity of incidents diagnosed by the model with the read-only tools (task `diagnosis`)
+   * instead of the short triage; default `off`.
+   */
+  diagnose?: Severity | 'off';
 }
 
 /** Where incident notifications go. */

@@ -2,14 +2,14 @@ import {
   type App,
   type Branch,
   type JobSummary,
+  ListBranchesCommand,
   ListJobsCommand,
   paginateListApps,
-  paginateListBranches,
 } from '@aws-sdk/client-amplify';
 import type { Finding } from '@opsagent/core';
 import type { AwsAccount } from '../clients.js';
 import type { AwsConfig } from '../config.js';
-import { isoTime, mapLimit } from '../util.js';
+import { createLimiter, isoTime } from '../util.js';
 
 /** Structured data of an Amplify finding. */
 export interface AmplifyFindingData extends Record<string, unknown> {
@@ -54,6 +54,16 @@ export interface AmplifyCheckResult {
 
 const FINISHED = new Set(['SUCCEED', 'FAILED', 'CANCELLED']);
 
+/** True for the errors of a region where a service has no endpoint (DNS) or is not offered. */
+export function isRegionWithoutService(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | undefined;
+  return (
+    e?.code === 'ENOTFOUND' ||
+    e?.cause?.code === 'ENOTFOUND' ||
+    e?.name === 'UnrecognizedClientException'
+  );
+}
+
 /** Jobs newest first: job ids are sequence numbers per branch, so sort on them (not on list order). */
 export function newestFirst(jobs: readonly JobSummary[]): JobSummary[] {
   return [...jobs].sort((a, b) => Number(b.jobId ?? 0) - Number(a.jobId ?? 0));
@@ -72,6 +82,8 @@ interface CachedBranch {
  */
 export class AmplifyChecker {
   private readonly cache = new Map<string, CachedBranch>();
+  /** Regions where Amplify is not offered (no endpoint): skipped from then on. */
+  private readonly unsupported = new Set<string>();
 
   constructor(
     private readonly account: AwsAccount,
@@ -80,36 +92,33 @@ export class AmplifyChecker {
   ) {}
 
   async check(region: string, signal: AbortSignal): Promise<AmplifyCheckResult> {
+    if (this.unsupported.has(region)) return { findings: [], branches: [], calls: 0 };
     const client = this.account.amplify(region);
     let calls = 0;
     const apps: App[] = [];
-    for await (const page of paginateListApps({ client, pageSize: 100 }, {})) {
-      calls++;
-      if (signal.aborted) throw signal.reason;
-      apps.push(...(page.apps ?? []));
+    try {
+      for await (const page of paginateListApps({ client, pageSize: 100 }, {})) {
+        calls++;
+        if (signal.aborted) throw signal.reason;
+        apps.push(...(page.apps ?? []));
+      }
+    } catch (error) {
+      // A region without an Amplify endpoint has no apps: skip it, but never on other errors.
+      if (!isRegionWithoutService(error)) throw error;
+      this.unsupported.add(region);
+      return { findings: [], branches: [], calls };
     }
     const wanted = this.config.apps;
     const watched = apps.filter(
       (app) =>
         wanted.length === 0 || wanted.includes(app.appId ?? '') || wanted.includes(app.name ?? ''),
     );
-    const perApp = await mapLimit(watched, this.concurrency, async (app) => {
-      const branches: Branch[] = [];
-      for await (const page of paginateListBranches(
-        { client, pageSize: 50 },
-        { appId: app.appId },
-      )) {
-        calls++;
-        if (signal.aborted) throw signal.reason;
-        branches.push(...(page.branches ?? []));
-      }
-      return branches.map((branch) => ({ app, branch }));
-    });
-    const pairs = perApp.flat();
-    const summaries = await mapLimit(pairs, this.concurrency, async ({ app, branch }) => {
+    // One limiter for every call, and no barrier between listing branches and their jobs: an
+    // app's branches get their jobs listed as soon as they are known.
+    const limit = createLimiter(this.concurrency);
+    const latestJobs = async (app: App, branch: Branch) => {
       const key = `${region}/${app.appId}/${branch.branchName}`;
       const cached = this.cache.get(key);
-      let jobs: JobSummary[];
       const newest = cached?.jobs[0];
       if (
         cached &&
@@ -118,22 +127,48 @@ export class AmplifyChecker {
         cached.total === branch.totalNumberOfJobs &&
         cached.activeJobId === branch.activeJobId
       ) {
-        jobs = cached.jobs;
-      } else {
-        calls++;
-        const out = await client.send(
+        return { app, branch, jobs: cached.jobs };
+      }
+      calls++;
+      const out = await limit(() =>
+        client.send(
           new ListJobsCommand({ appId: app.appId, branchName: branch.branchName, maxResults: 10 }),
           { abortSignal: signal },
-        );
-        jobs = newestFirst(out.jobSummaries ?? []);
-        this.cache.set(key, {
-          total: branch.totalNumberOfJobs,
-          activeJobId: branch.activeJobId,
-          jobs,
-        });
-      }
+        ),
+      );
+      const jobs = newestFirst(out.jobSummaries ?? []);
+      this.cache.set(key, {
+        total: branch.totalNumberOfJobs,
+        activeJobId: branch.activeJobId,
+        jobs,
+      });
       return { app, branch, jobs };
-    });
+    };
+    const perApp = await Promise.all(
+      watched.map(async (app) => {
+        const branches: Branch[] = [];
+        let nextToken: string | undefined;
+        do {
+          calls++;
+          const page = await limit(() =>
+            client.send(
+              new ListBranchesCommand({
+                appId: app.appId,
+                maxResults: 50,
+                ...(nextToken ? { nextToken } : {}),
+              }),
+              {
+                abortSignal: signal,
+              },
+            ),
+          );
+          branches.push(...(page.branches ?? []));
+          nextToken = page.nextToken;
+        } while (nextToken);
+        return Promise.all(branches.map((branch) => latestJobs(app, branch)));
+      }),
+    );
+    const summaries = perApp.flat();
 
     const findings: Finding[] = [];
     const branches: AmplifyBranchSummary[] = [];

@@ -237,3 +237,28 @@ describe('AWS checks through the real SDK against the wire fakes', () => {
     expect(status?.sections[0]?.note ?? '').toBe('');
   });
 });
+
+describe('a log group that does not exist', () => {
+  it('is a finding of its own and does not blind the other groups; status names it', async () => {
+    const clock = testClock('2026-11-21T12:00:00Z');
+    fake.world.logGroups['/app/ok'] = [
+      { timestamp: clock.now().getTime() - 1000, message: 'ERROR disk full on /data' },
+    ];
+    const config = testConfig({
+      regions: ['us-east-1'],
+      logs: { groups: [{ name: '/app/typo' }, { name: '/app/ok' }] },
+    });
+    const source = createLogsSource({ accounts: fakeAccounts(fake, config), config, clock });
+    const findings = (await source.check?.(sourceContext())) ?? [];
+    expect(findings.map((f) => f.title).sort()).toEqual([
+      '/app/ok: new error "disk full on <*>" (1 in 15 min)',
+      'Log group /app/typo not found in us-east-1',
+    ]);
+    const status = await source.status?.(sourceContext());
+    expect(status?.sections[0]).toMatchObject({
+      health: 'unknown',
+      fields: [{ label: 'Error', value: expect.stringContaining('ResourceNotFoundException') }],
+    });
+    expect(status?.health).toBe('warn');
+  });
+});

@@ -90,7 +90,15 @@ export class LogGroupWatcher {
   async check(now: number, signal: AbortSignal): Promise<LogWindowResult> {
     const start = this.lastEnd ?? now - this.config.lookback;
     const end = Math.max(now, start + 1);
-    const read = await readLogEvents(this.group, start, end, this.config.maxEventsPerCheck, signal);
+    let read: Awaited<ReturnType<typeof readLogEvents>>;
+    try {
+      read = await readLogEvents(this.group, start, end, this.config.maxEventsPerCheck, signal);
+    } catch (error) {
+      // A group that does not exist is a finding of its own (a typo, or a deleted group), so it
+      // does not blind the other groups; any other error fails the check.
+      if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
+      return { findings: [this.missing()], lines: 0, truncated: false, calls: 1, templates: [] };
+    }
     // Only a complete read moves the window: a failed one throws above and is read again next time.
     this.lastEnd = read.truncated
       ? Math.max(start + 1, Math.min(end, (read.events.at(-1)?.timestamp ?? start) + 1))
@@ -147,6 +155,24 @@ export class LogGroupWatcher {
       truncated: read.truncated,
       calls: read.calls,
       templates: seen,
+    };
+  }
+
+  private missing(): Finding {
+    const { account, region, name } = this.group;
+    return {
+      key: `aws:logs:${account.name}:${region}:${name}:missing`,
+      severity: 'warning',
+      resource: `logs:${name}`,
+      title: `Log group ${name} not found in ${region}`,
+      evidence: `FilterLogEvents: ResourceNotFoundException for ${name} in ${region} (account ${account.name}); check plugins.aws.logs.groups`,
+      data: {
+        service: 'logs',
+        kind: 'missing-group',
+        account: account.name,
+        region,
+        logGroup: name,
+      },
     };
   }
 
