@@ -1,3 +1,4 @@
+export { type FakesIo, runFakes } from './cli/fakes.js';
 export {
   createFakeChannel,
   type FakeChannel,
@@ -28,6 +29,7 @@ export {
   type FakeEmail,
   type FakeInstance,
   type FakeLogEvent,
+  seedDemoAwsWorld,
   startFakeAws,
 } from './fakes/aws/index.js';
 export {

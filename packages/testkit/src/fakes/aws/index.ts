@@ -1,3 +1,4 @@
+export { seedDemoAwsWorld } from './demo.js';
 export type { AwsFault } from './protocol.js';
 export {
   type FakeAws,
