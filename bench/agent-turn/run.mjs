@@ -14,16 +14,13 @@ import { definePlugin, defineTool } from '@opsagent/core';
 import { createRouter, UsageMeter } from '@opsagent/llm';
 import { createTestAgent } from '@opsagent/testkit';
 import { z } from 'zod';
+import { percentile } from '../lib/stats.mjs';
 
 const SEQUENTIAL = Number(process.env.BENCH_TURNS ?? 2000);
 const WARMUP = 200;
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 1000);
 const TURNS_PER_CONVERSATION = Number(process.env.BENCH_TURNS_PER_CONVERSATION ?? 3);
 
-function percentile(sorted, p) {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)];
-}
 const round3 = (v) => Math.round(v * 1000) / 1000;
 function summary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);

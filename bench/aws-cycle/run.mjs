@@ -5,7 +5,7 @@
 // Writes bench/results/aws-cycle.json. Run: npm run build && node bench/aws-cycle/run.mjs
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ListJobsCommand, paginateListApps, paginateListBranches } from '@aws-sdk/client-amplify';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -18,6 +18,7 @@ import {
   createEc2Source,
   createLogsSource,
 } from '@opsagent/source-aws';
+import { machine } from '../lib/stats.mjs';
 
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 5000);
@@ -191,15 +192,7 @@ const results = {
   bench: 'aws-cycle',
   date: new Date().toISOString(),
   loadAverage1m: loadavg()[0],
-  machine: {
-    platform: platform(),
-    release: release(),
-    arch: arch(),
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: machine(),
   setup: {
     latencyMsPerCall: LATENCY,
     instances: INSTANCES,

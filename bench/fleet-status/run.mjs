@@ -23,6 +23,7 @@ import {
   startSilentTcpServer,
   startTestSshd,
 } from '@opsagent/testkit';
+import { percentile } from '../lib/stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 const FRESH_RUNS = Number(process.env.BENCH_FRESH_RUNS ?? 50);
@@ -37,10 +38,6 @@ if (reason) {
   process.exit(0);
 }
 
-function percentile(sorted, p) {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)];
-}
 function summary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;

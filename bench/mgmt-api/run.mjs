@@ -3,7 +3,7 @@
 // throughput with concurrent clients, and approve round trips (decision, run, audit) over HTTP.
 // Writes bench/results/mgmt-api.json. Run: node bench/mgmt-api/run.mjs (after npm run build).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -14,6 +14,7 @@ import {
   SqliteStore,
 } from '@opsagent/core';
 import { z } from 'zod';
+import { machine, percentile } from '../lib/stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 500);
 const INCIDENTS = 1000;
@@ -21,10 +22,6 @@ const APPROVALS = 200;
 const CONCURRENCY = 16;
 const TOKEN = 'bench-token-0123456789abcdef';
 
-function percentile(sorted, p) {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)];
-}
 function summary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const round = (v) => Math.round(v * 1000) / 1000;
@@ -166,15 +163,7 @@ const result = {
   benchmark: 'mgmt-api',
   description: `management API over loopback (fetch), SQLite store with ${INCIDENTS} incidents and ${APPROVALS} pending approvals, 10 sources: sequential latency per endpoint in ms, /v1/status throughput with ${CONCURRENCY} concurrent clients, and approve round trips (decide + run a no-op remediation + audit)`,
   date: new Date().toISOString(),
-  machine: {
-    platform: platform(),
-    release: release(),
-    arch: arch(),
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: machine(),
   endpointsMs: endpoints,
   statusThroughput: {
     requests: total,

@@ -2,19 +2,15 @@
 // over many runs (p50, p99), and the cost of one raw systeminformation collection in the same run.
 // Writes bench/results/quick-status.json. Run: npm run bench (or node bench/quick-status/run.mjs).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createSystemCollector, localHostPlugin } from '@opsagent/source-homelab';
 import { createTestAgent } from '@opsagent/testkit';
+import { machine, percentile } from '../lib/stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 2000);
 const WARMUP = 50;
 const RAW_COLLECTIONS = Number(process.env.BENCH_RAW ?? 10);
 
-function percentile(sorted, p) {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)];
-}
 function summary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
@@ -67,15 +63,7 @@ const result = {
   description:
     '`status` from inbound message to outbound reply through the runtime (fake channel, memory store), warm cache; and the cost of collecting without the cache: the first (cold) collection in the process, then raw collections once systeminformation is warm',
   date: new Date().toISOString(),
-  machine: {
-    platform: platform(),
-    release: release(),
-    arch: arch(),
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: machine(),
   warmStatusMs: warm,
   coldCollectionMs,
   rawCollectionMs: summary(raw),

@@ -4,21 +4,17 @@
 // fake Docker Engine. Also the time to render and split a 6,000-character answer.
 // Writes bench/results/signal-status.json. Run: node bench/signal-status/run.mjs
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createSignalChannel, renderMessage, splitText } from '@opsagent/channel-signal';
 import { createAgent, definePlugin } from '@opsagent/core';
 import { homelabPlugin } from '@opsagent/source-homelab';
 import { startFakeDockerEngine, startFakeSignalServer } from '@opsagent/testkit';
+import { machine, percentile } from '../lib/stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 500);
 const WARMUP = 30;
 const OWNER = '+15550000002';
 
-function percentile(sorted, p) {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)];
-}
 function summary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
@@ -94,15 +90,7 @@ const result = {
   description:
     '`status` over Signal, wire to wire: fake signal-cli-rest-api WebSocket frame -> Signal channel -> runtime (memory store) -> homelab source (this machine, warm cache; fake Docker Engine) -> POST /v2/send; and rendering + splitting a 6,000-character styled answer',
   date: new Date().toISOString(),
-  machine: {
-    platform: platform(),
-    release: release(),
-    arch: arch(),
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: machine(),
   statusOverSignalMs: status,
   renderAndSplit6000CharsMs: { ...summary(split), chunks },
   goal: { statusP99Ms: 50, met: status.p99 < 50 },

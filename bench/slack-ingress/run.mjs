@@ -8,12 +8,13 @@
 
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createSlackChannel } from '@opsagent/channel-slack';
 import { createAgent, definePlugin, MemoryStore, SqliteStore, silentLogger } from '@opsagent/core';
 import bolt from '@slack/bolt';
+import { machine, percentile } from '../lib/stats.mjs';
 
 const RATE = Number(process.env.BENCH_RATE ?? 300);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
@@ -24,10 +25,6 @@ const STORE = process.env.BENCH_STORE ?? 'sqlite';
 const SECRET = 'bench-signing-secret';
 const TOKEN = 'xoxb-bench';
 
-function percentile(sorted, p) {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)];
-}
 function summary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const round = (v) => Math.round(v * 1000) / 1000;
@@ -238,15 +235,7 @@ const result = {
   description:
     'Signed Events API app_mention requests on loopback: ack latency (send -> HTTP 200) at a fixed rate (open loop) and the most signed events/s with 32 concurrent senders (closed loop), interleaved in the same run, for: a bare Bolt app with an empty listener (default config); opsagent-ingress, the Slack channel (Bolt HTTPReceiver, signature check, normalisation, allowlist, hand-off) into a runtime that only counts; and opsagent, the channel feeding a running agent that answers every event (stub model, Investigating... then chat.update against a fake Slack Web API in another process, SQLite store). The load generator runs in a worker thread.',
   date: new Date().toISOString(),
-  machine: {
-    platform: platform(),
-    release: release(),
-    arch: arch(),
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: machine(),
   settings: {
     ratePerSecond: RATE,
     durationSeconds: DURATION_S,

@@ -13,15 +13,12 @@ import { createInterface } from 'node:readline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SqliteStore } from '@opsagent/core';
 import { DynamoStore } from '@opsagent/store-dynamodb';
+import { percentile } from '../lib/stats.mjs';
 
 const OPS = Number(process.env.BENCH_OPS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const RACES = Number(process.env.BENCH_RACES ?? 200);
 
-function percentile(sorted, p) {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)];
-}
 const round = (v) => Math.round(v * 1000) / 1000;
 
 /** Runs `op(i)` for i in [0, total) with `concurrency` in flight; latency of each and ops/s. */
