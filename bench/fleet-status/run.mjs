@@ -23,7 +23,7 @@ import {
   startSilentTcpServer,
   startTestSshd,
 } from '@opsagent/testkit';
-import { percentile } from '../lib/stats.mjs';
+import { summary } from '../lib/stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 const FRESH_RUNS = Number(process.env.BENCH_FRESH_RUNS ?? 50);
@@ -36,20 +36,6 @@ const reason = sshdUnavailableReason();
 if (reason) {
   console.error(`fleet-status: skipped: ${reason}`);
   process.exit(0);
-}
-
-function summary(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
-  const round = (v) => Math.round(v * 1000) / 1000;
-  return {
-    runs: sorted.length,
-    p50: round(percentile(sorted, 50)),
-    p90: round(percentile(sorted, 90)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted.at(-1)),
-    mean: round(mean),
-  };
 }
 
 const sshd = await startTestSshd({

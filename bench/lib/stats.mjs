@@ -20,3 +20,18 @@ export function machine() {
     loadAverage: loadavg().map((v) => Math.round(v * 100) / 100),
   };
 }
+
+/** Runs, p50, p90, p99, max and mean of samples (ms), rounded to microseconds. */
+export function summary(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
+  const round = (v) => Math.round(v * 1000) / 1000;
+  return {
+    runs: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.at(-1)),
+    mean: round(mean),
+  };
+}

@@ -5,25 +5,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createSystemCollector, localHostPlugin } from '@opsagent/source-homelab';
 import { createTestAgent } from '@opsagent/testkit';
-import { machine, percentile } from '../lib/stats.mjs';
+import { machine, summary } from '../lib/stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 2000);
 const WARMUP = 50;
 const RAW_COLLECTIONS = Number(process.env.BENCH_RAW ?? 10);
-
-function summary(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
-  const round = (v) => Math.round(v * 1000) / 1000;
-  return {
-    runs: sorted.length,
-    p50: round(percentile(sorted, 50)),
-    p90: round(percentile(sorted, 90)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted.at(-1)),
-    mean: round(mean),
-  };
-}
 
 // Cold: the first collection in a fresh process, unprimed (systeminformation samples CPU for ~500 ms).
 const coldStarted = performance.now();

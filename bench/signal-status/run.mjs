@@ -9,25 +9,11 @@ import { createSignalChannel, renderMessage, splitText } from '@opsagent/channel
 import { createAgent, definePlugin } from '@opsagent/core';
 import { homelabPlugin } from '@opsagent/source-homelab';
 import { startFakeDockerEngine, startFakeSignalServer } from '@opsagent/testkit';
-import { machine, percentile } from '../lib/stats.mjs';
+import { machine, summary } from '../lib/stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 500);
 const WARMUP = 30;
 const OWNER = '+15550000002';
-
-function summary(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
-  const round = (v) => Math.round(v * 1000) / 1000;
-  return {
-    runs: sorted.length,
-    p50: round(percentile(sorted, 50)),
-    p90: round(percentile(sorted, 90)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted.at(-1)),
-    mean: round(mean),
-  };
-}
 
 const engine = await startFakeDockerEngine([
   { name: 'web', image: 'nginx:1.27', health: 'healthy' },
