@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type FakeAws, startFakeAws } from '@opsagent/testkit';
+import {
+  type FakeAws,
+  startFakeAws,
+  startFakeSlackServer,
+  startFakeSlackSocketServer,
+} from '@opsagent/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAwsWorld } from '../fixtures/aws-world.js';
 
@@ -127,5 +132,63 @@ describe('opsagent with the aws-monitor preset', () => {
         'ses:SendEmail',
       ]),
     );
+  });
+});
+
+describe('aws-monitor with a plugins.slack section', () => {
+  it('sends its alerts to a Slack channel', async () => {
+    const aws = await startFakeAws();
+    seedAwsWorld(aws);
+    const slack = await startFakeSlackServer({ botToken: 'xoxb-aws-monitor' });
+    const socket = await startFakeSlackSocketServer();
+    slack.setSocketUrl(socket.url);
+    const folder = mkdtempSync(join(tmpdir(), 'opsagent-aws-slack-'));
+    writeFileSync(
+      join(folder, 'opsagent.yaml'),
+      [
+        'preset: aws-monitor',
+        'store: { type: memory }',
+        'monitor: { interval: 1s, openAfter: 1, triage: false }',
+        'notifications:',
+        '  routes:',
+        '    - { channel: slack, to: { chat: C_ALERTS }, minSeverity: warning }',
+        'plugins:',
+        '  aws: { regions: [eu-west-1] }',
+        '  slack: { mode: socket }',
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, [bin, 'run'], {
+      cwd: folder,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: folder,
+        OPSAGENT_DATA_DIR: join(folder, 'data'),
+        SLACK_BOT_TOKEN: 'xoxb-aws-monitor',
+        SLACK_APP_TOKEN: 'xapp-aws-monitor',
+        SLACK_API_URL: slack.url,
+        ...aws.env(),
+        AWS_REGION: 'eu-west-1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      await slack.waitFor(
+        (calls) =>
+          calls.some(
+            (c) =>
+              c.method === 'chat.postMessage' &&
+              c.args.channel === 'C_ALERTS' &&
+              JSON.stringify(c.args).includes('i-0bad2222'),
+          ),
+        30_000,
+      );
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.on('exit', resolve));
+      await socket.close();
+      await slack.close();
+      await aws.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { slackPlugin } from '@opsagent/channel-slack/plugin';
 import { CONSOLE_ADDRESS, type PluginEntry } from '@opsagent/core';
 import { awsEmailPlugin, awsPlugin } from '@opsagent/source-aws';
 import { consolePlugin } from './local.js';
@@ -17,6 +18,11 @@ export const awsMonitorPreset: Preset = {
       { plugin: consolePlugin(mode) },
       { plugin: awsPlugin, config: sections[awsPlugin.name], validated: true },
       { plugin: awsEmailPlugin, config: sections[awsEmailPlugin.name], validated: true },
+      // Slack for alerts and approvals when the file has a `plugins.slack` section (opt-in: the
+      // channel needs SLACK_BOT_TOKEN and a signing secret or app token).
+      ...(sections[slackPlugin.name] !== undefined && mode !== 'status'
+        ? [{ plugin: slackPlugin, config: sections[slackPlugin.name], validated: true }]
+        : []),
     ];
   },
   principals: [{ id: 'local', name: 'you', roles: ['admin'], identities: { console: ['*'] } }],
@@ -48,6 +54,9 @@ notifications:
     # - channel: email
     #   to: { chat: default }   # plugins.aws-email.to
     #   minSeverity: critical
+    # - channel: slack          # with a plugins.slack section below
+    #   to: { chat: C0123ABCD } # a channel id the bot is in; approvals come as buttons
+    #   minSeverity: warning
 
 approvals:
   expiresIn: 1h
@@ -72,5 +81,7 @@ plugins:
   aws-email:
     # from: "opsagent <ops@example.com>"   # a verified SES identity
     # to: [oncall@example.com]
+  # slack:                 # uncomment for Slack alerts and approval buttons (docs/slack.md)
+  #   mode: socket         # SLACK_APP_TOKEN; or http with SLACK_SIGNING_SECRET and PORT
 `,
 };
