@@ -169,7 +169,7 @@ export async function loadAgent(
     // Models, routing, budgets, the interaction log and `cost` come from plugins.llm and the
     // environment (see @opsagent/llm's llmPlugin).
     plugins: [
-      ...preset.plugins(config.plugins, options.mode),
+      ...preset.plugins(config.plugins, options.mode, options.env),
       { plugin: llmPlugin, config: llmSection(config), validated: true },
       ...moduleEntries,
       ...(options.plugins ?? []),

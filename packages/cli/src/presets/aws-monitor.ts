@@ -13,14 +13,14 @@ export const awsMonitorPreset: Preset = {
   name: 'aws-monitor',
   description:
     'watch EC2, Amplify and CloudWatch Logs; triage and diagnose incidents; propose reboots and redeploys with approval',
-  plugins(sections, mode): PluginEntry[] {
+  plugins(sections, mode, env = {}): PluginEntry[] {
     return [
       { plugin: consolePlugin(mode) },
       { plugin: awsPlugin, config: sections[awsPlugin.name], validated: true },
       { plugin: awsEmailPlugin, config: sections[awsEmailPlugin.name], validated: true },
-      // Slack for alerts and approvals when the file has a `plugins.slack` section (opt-in: the
-      // channel needs SLACK_BOT_TOKEN and a signing secret or app token).
-      ...(sections[slackPlugin.name] !== undefined && mode !== 'status'
+      // Slack for alerts and approvals once its bot token is set (SLACK_BOT_TOKEN or
+      // plugins.slack.botToken), with a signing secret (Events API) or an app token (Socket Mode).
+      ...(wantsSlack(sections, env) && mode !== 'status'
         ? [{ plugin: slackPlugin, config: sections[slackPlugin.name], validated: true }]
         : []),
     ];
@@ -81,7 +81,17 @@ plugins:
   aws-email:
     # from: "opsagent <ops@example.com>"   # a verified SES identity
     # to: [oncall@example.com]
-  # slack:                 # uncomment for Slack alerts and approval buttons (docs/slack.md)
-  #   mode: socket         # SLACK_APP_TOKEN; or http with SLACK_SIGNING_SECRET and PORT
+  # With SLACK_BOT_TOKEN set, alerts and approval buttons can also go to Slack (a slack route
+  # under notifications); Socket Mode with SLACK_APP_TOKEN, or the Events API (docs/slack.md).
+  # slack:
+  #   mode: socket
 `,
 };
+
+function wantsSlack(
+  sections: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  const section = sections[slackPlugin.name] as { botToken?: unknown } | undefined;
+  return Boolean(env.SLACK_BOT_TOKEN) || typeof section?.botToken === 'string';
+}

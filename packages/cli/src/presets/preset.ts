@@ -9,8 +9,15 @@ export interface Preset {
   readonly name: string;
   /** One line for `--help` and `init`. */
   readonly description: string;
-  /** The plugins, each with its config section from the file (`plugins.<name>`). */
-  plugins(sections: Readonly<Record<string, unknown>>, mode: RunMode): PluginEntry[];
+  /**
+   * The plugins, each with its config section from the file (`plugins.<name>`); `env` lets a
+   * preset add an optional channel when its credentials are set.
+   */
+  plugins(
+    sections: Readonly<Record<string, unknown>>,
+    mode: RunMode,
+    env?: Readonly<Record<string, string | undefined>>,
+  ): PluginEntry[];
   /** Principals used when the file lists none. */
   readonly principals: PrincipalConfig[];
   /** Notification routes used when the file lists none. */
