@@ -447,7 +447,16 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
         }
         await processMessage(message, principal, channel);
       })
-      .catch((error) => logger.error({ err: error, conversation: key }, 'message handling failed'));
+      .catch(async (error) => {
+        // Only the store can fail here (dedup claim, conversation record, command audit), before
+        // anything was acted on: the sender is told so, and the conversation keeps working.
+        logger.error({ err: error, conversation: key }, 'message handling failed');
+        await reply(
+          channel,
+          message.address,
+          `Sorry, I could not handle that message (${redactor.redact(errorMessage(error))}). Nothing was done; try again shortly.`,
+        );
+      });
     queues.set(key, next);
     void next.finally(() => {
       if (queues.get(key) === next) queues.delete(key);

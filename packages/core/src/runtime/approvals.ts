@@ -386,7 +386,22 @@ export class ApprovalService {
     subject: string,
     detail: Record<string, unknown>,
   ): Promise<void> {
-    await this.deps.store.appendAudit({ at: this.deps.clock.now(), type, actor, subject, detail });
+    // The approval's own record (status, decider, result) is the source of truth; an audit write
+    // that fails after a transition is logged, and never leaves a decided plan unexecuted.
+    try {
+      await this.deps.store.appendAudit({
+        at: this.deps.clock.now(),
+        type,
+        actor,
+        subject,
+        detail,
+      });
+    } catch (error) {
+      this.deps.logger.error(
+        { err: error, type, subject },
+        'could not write an audit record; the approval itself is recorded',
+      );
+    }
   }
 }
 
