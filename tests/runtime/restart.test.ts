@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,5 +65,58 @@ describe('restart after SIGKILL', () => {
       approvals: ['succeeded'],
       incidents: ['open'],
     });
+  });
+
+  it('marks a remediation killed mid-run as interrupted, reports it, never re-runs it, and keeps serving', async () => {
+    const db = join(dir, 'executing.db');
+    const marker = join(dir, 'executing.log');
+    const child = spawn(process.execPath, [script, 'execute', db, marker], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      let buffer = '';
+      child.stdout.on('data', (chunk) => {
+        buffer += chunk;
+        if (buffer.includes('\n')) resolve(buffer.split('\n')[0]!);
+      });
+      child.on('exit', (code) => reject(new Error(`execute exited early (${code}): ${stderr}`)));
+    });
+    const { executing } = JSON.parse(line) as { executing: string };
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    expect(JSON.parse(run('inspect', db, marker)).approvals).toEqual(['executing']);
+
+    // Restart: the run is marked interrupted and reported where it was asked; another
+    // conversation is answered; the remediation did not run again.
+    expect(JSON.parse(run('restart', db, marker))).toEqual({ approvals: ['interrupted'] });
+    const sent = () =>
+      existsSync(`${marker}.sent`)
+        ? readFileSync(`${marker}.sent`, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as { chat: string; text: string })
+        : [];
+    const reports = sent().filter((s) => s.chat === 'ops');
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.text).toContain('Interrupted: restart container web');
+    expect(reports[0]!.text).toContain('was not re-run');
+    expect(
+      sent()
+        .filter((s) => s.chat === 'other')
+        .map((s) => s.text),
+    ).toEqual(['Nothing is waiting for approval.']);
+    // A second restart reports nothing new and runs nothing; approving again is refused.
+    expect(JSON.parse(run('restart', db, marker))).toEqual({ approvals: ['interrupted'] });
+    expect(sent().filter((s) => s.chat === 'ops')).toHaveLength(1);
+    expect(JSON.parse(run('approve', db, marker, executing))).toEqual([
+      'already_decided',
+      'already_decided',
+    ]);
+    expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual([`${executing} web`]);
   });
 });

@@ -46,4 +46,26 @@ export class SecretRedactor {
     }
     return out;
   }
+
+  /**
+   * `value` with every string in it redacted, at any depth (plain objects and arrays are copied;
+   * dates and other objects are kept as they are). For messages, history and audit records.
+   */
+  redactDeep<T>(value: T): T {
+    if (this.values.size === 0) return value;
+    return this.walk(value) as T;
+  }
+
+  private walk(value: unknown): unknown {
+    if (typeof value === 'string') return this.redact(value);
+    if (Array.isArray(value)) return value.map((item) => this.walk(item));
+    if (value !== null && typeof value === 'object') {
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return value;
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) out[key] = this.walk(item);
+      return out;
+    }
+    return value;
+  }
 }

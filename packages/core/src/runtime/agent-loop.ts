@@ -204,11 +204,14 @@ export async function runTurn(input: TurnInput): Promise<TurnOutput> {
     usage.inputTokens += response.usage.inputTokens;
     usage.outputTokens += response.usage.outputTokens;
     const calls = last ? [] : response.toolCalls;
-    push({
-      role: 'assistant',
-      content: response.text,
-      ...(calls.length > 0 ? { toolCalls: calls } : {}),
-    });
+    // What the model said goes back to it (next rounds, history) with known secrets hidden.
+    push(
+      input.redactor.redactDeep({
+        role: 'assistant',
+        content: response.text,
+        ...(calls.length > 0 ? { toolCalls: calls } : {}),
+      }),
+    );
     if (calls.length === 0) {
       return {
         text: response.text.trim() || '(the model gave no answer)',

@@ -7,7 +7,7 @@ import { type OutboundMessage, textMessage } from '../contracts/message.js';
 import type { Plugin } from '../contracts/plugin.js';
 import { hasRole, type Principal } from '../contracts/roles.js';
 import type { StatusReport } from '../contracts/source.js';
-import type { ConversationRecord, Store } from '../contracts/store.js';
+import type { AuditRecord, ConversationRecord, Store, StoredMessage } from '../contracts/store.js';
 import { errorMessage } from '../errors.js';
 import { silentLogger } from '../logging/logger.js';
 import { SecretRedactor } from '../logging/redact.js';
@@ -160,7 +160,8 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
   const metrics = createRuntimeMetrics(options.metricsRegistry ?? new MetricsRegistry());
   const rawModel = options.model ?? registry.model;
   const model = rawModel ? meteredModel(rawModel, metrics) : undefined;
-  const store = options.store ?? new MemoryStore({ clock });
+  // Audit records and conversation history pass through the redactor on their way into the store.
+  const store = redactingStore(options.store ?? new MemoryStore({ clock }), redactor);
   await store.init();
 
   const access = new AccessControl(options.principals ?? []);
@@ -177,7 +178,7 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
       return undefined;
     }
     try {
-      const sent = await channel.send(address, message);
+      const sent = await channel.send(address, redactor.redactDeep(message));
       metrics.message(channelName, 'out');
       return sent;
     } catch (error) {
@@ -196,6 +197,7 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
       await send(destination.channel, destination.address, message);
     },
     metrics,
+    redactor,
   });
 
   const builtinOwners = new Map<string, string>();
@@ -289,7 +291,9 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
   let channelsWanted = true;
 
   const reply = async (channel: Channel, address: Address, message: OutboundMessage | string) => {
-    const outbound = typeof message === 'string' ? textMessage(message) : message;
+    const outbound = redactor.redactDeep(
+      typeof message === 'string' ? textMessage(message) : message,
+    );
     try {
       const sent = await channel.send(address, outbound);
       metrics.message(channel.name, 'out');
@@ -443,7 +447,16 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
         }
         await processMessage(message, principal, channel);
       })
-      .catch((error) => logger.error({ err: error, conversation: key }, 'message handling failed'));
+      .catch(async (error) => {
+        // Only the store can fail here (dedup claim, conversation record, command audit), before
+        // anything was acted on: the sender is told so, and the conversation keeps working.
+        logger.error({ err: error, conversation: key }, 'message handling failed');
+        await reply(
+          channel,
+          message.address,
+          `Sorry, I could not handle that message (${redactor.redact(errorMessage(error))}). Nothing was done; try again shortly.`,
+        );
+      });
     queues.set(key, next);
     void next.finally(() => {
       if (queues.get(key) === next) queues.delete(key);
@@ -563,6 +576,26 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     send,
   };
   return agent;
+}
+
+/**
+ * The store as the runtime uses it: audit records and conversation messages have every known
+ * secret replaced before they are written (a token a person pastes, a model's echo, tool input).
+ */
+function redactingStore(store: Store, redactor: SecretRedactor): Store {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'appendAudit') {
+        return (record: AuditRecord) => target.appendAudit(redactor.redactDeep(record));
+      }
+      if (property === 'appendMessages') {
+        return (key: string, messages: StoredMessage[]) =>
+          target.appendMessages(key, redactor.redactDeep(messages));
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 const SEVERITY_LABELS = ['info', 'warning', 'critical'] as const;

@@ -5,6 +5,7 @@ import type { Remediation, Risk } from '../contracts/remediation.js';
 import { hasRole, type Principal, ROLES, type Role } from '../contracts/roles.js';
 import type { Actor, ApprovalRecord, Store } from '../contracts/store.js';
 import { errorMessage, OpsAgentError } from '../errors.js';
+import type { SecretRedactor } from '../logging/redact.js';
 import type { RuntimeMetrics } from '../metrics/runtime-metrics.js';
 import type { Clock } from '../util/clock.js';
 import { shortId } from '../util/ids.js';
@@ -58,6 +59,8 @@ export interface ApprovalDeps {
   report(destination: Destination, message: OutboundMessage): Promise<void>;
   /** Counts proposals, decisions and outcomes (`opsagent_approvals_total`), when given. */
   metrics?: RuntimeMetrics;
+  /** Hides known secrets in the stored reason, action and result (what people are shown). */
+  redactor?: SecretRedactor;
 }
 
 /** The view a channel renders for a person to decide. */
@@ -131,8 +134,8 @@ export class ApprovalService {
       id: shortId(),
       remediation: remediation.name,
       input: parsed.data,
-      action: remediation.describe(parsed.data),
-      reason: request.reason,
+      action: this.redact(remediation.describe(parsed.data)),
+      reason: this.redact(request.reason),
       risk: remediation.risk,
       requestedBy: request.requestedBy,
       ...(request.origin ? { origin: request.origin } : {}),
@@ -342,6 +345,7 @@ export class ApprovalService {
         result = { ok: false, detail: errorMessage(error) };
       }
     }
+    result = { ok: result.ok, detail: this.redact(result.detail) };
     const done = await store.transitionApproval(claimed.id, ['executing'], {
       status: result.ok ? 'succeeded' : 'failed',
       result,
@@ -372,13 +376,32 @@ export class ApprovalService {
     }
   }
 
+  private redact(text: string): string {
+    return this.deps.redactor ? this.deps.redactor.redact(text) : text;
+  }
+
   private async audit(
     type: 'proposal' | 'decision' | 'execution' | 'refusal',
     actor: string,
     subject: string,
     detail: Record<string, unknown>,
   ): Promise<void> {
-    await this.deps.store.appendAudit({ at: this.deps.clock.now(), type, actor, subject, detail });
+    // The approval's own record (status, decider, result) is the source of truth; an audit write
+    // that fails after a transition is logged, and never leaves a decided plan unexecuted.
+    try {
+      await this.deps.store.appendAudit({
+        at: this.deps.clock.now(),
+        type,
+        actor,
+        subject,
+        detail,
+      });
+    } catch (error) {
+      this.deps.logger.error(
+        { err: error, type, subject },
+        'could not write an audit record; the approval itself is recorded',
+      );
+    }
   }
 }
 

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { errorMessage, type Logger, OpsAgentError, silentLogger } from '@opsagent/core';
+import {
+  errorMessage,
+  isOpsAgentError,
+  type Logger,
+  OpsAgentError,
+  silentLogger,
+} from '@opsagent/core';
 import { NodeSSH } from 'node-ssh';
 import { type KnownHostEntry, knownHostName, verifyHostKey } from './known-hosts.js';
 
@@ -248,8 +254,22 @@ export class SshHost {
               channel = c;
             },
           });
+          if (result.code === null && result.signal === null) {
+            // No exit status and no signal: the channel closed under the command. Give the
+            // connection's own close a turn to land, then tell a lost host from a quiet one.
+            await new Promise((resolve) => setImmediate(resolve));
+            if (!ssh.isConnected()) {
+              if (this.ssh === ssh) this.ssh = undefined;
+              throw new OpsAgentError(
+                'SSH_CONNECTION_LOST',
+                `the connection to ${this.config.name} was lost while running: ${command.slice(0, 120)}; it was not run again`,
+                { category: 'third-party', retryable: true, details: { host: this.config.name } },
+              );
+            }
+          }
           return { stdout: result.stdout, stderr: result.stderr, code: result.code };
         } catch (error) {
+          if (isOpsAgentError(error, 'SSH_CONNECTION_LOST')) throw error;
           // "Not connected" / "No response from server": the connection died under us.
           if (attempt === 0 && !ssh.isConnected()) {
             this.logger.info({ err: errorMessage(error) }, 'ssh connection lost; reconnecting');
