@@ -1,4 +1,11 @@
-import { BUSY_REPLY, isOpsAgentError } from '@opsagent/core';
+import {
+  BUSY_REPLY,
+  type Channel,
+  type ChannelRuntime,
+  createAgent,
+  definePlugin,
+  isOpsAgentError,
+} from '@opsagent/core';
 import { createTestAgent, reply, type ScriptStep, type TestAgent } from '@opsagent/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -101,6 +108,71 @@ describe('inbound queue bounds (backpressure)', () => {
     await t.channel.inject('question', { id: 'same' });
     await t.agent.idle();
     expect(t.channel.texts()).toEqual(['done']);
+  });
+
+  it('drops a redelivery of a handled message even when the queue is full, with no busy reply', async () => {
+    const g = gate();
+    const t = await agentWith({ maxPerConversation: 1 }, [reply('first'), g.step, reply('x')]);
+    await t.channel.inject('question one', { id: 'h1' });
+    await t.agent.idle();
+    await t.channel.inject('question two', { id: 'h2' });
+    // The conversation is full now; a redelivery of h1 (already answered) must not say "busy".
+    await t.channel.inject('question one', { id: 'h1' });
+    g.open();
+    await t.agent.idle();
+    expect(t.channel.texts()).toEqual(['first', 'done']);
+  });
+
+  it('bounds the busy replies too: with the channel stalled, further refused messages are dropped and counted', async () => {
+    // A channel whose sends hang until released, as a stalled chat API would.
+    let runtime: ChannelRuntime | undefined;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sent: string[] = [];
+    const stalled: Channel = {
+      name: 'stalled',
+      async start(rt) {
+        runtime = rt;
+      },
+      async stop() {},
+      async send(address, message) {
+        await released;
+        sent.push(message.blocks.map((b) => (b.type === 'text' ? b.text : b.type)).join('\n'));
+        return { address, id: String(sent.length) };
+      },
+    };
+    const agent = await createAgent({
+      plugins: [definePlugin({ name: 'stalled', setup: () => ({ channels: [stalled] }) })],
+      principals: [{ id: 'p', roles: ['viewer'], identities: { stalled: ['*'] } }],
+      queue: { maxPerConversation: 1, maxTotal: 2 },
+      monitor: { enabled: false },
+    });
+    cleanups.push(() => agent.stop());
+    await agent.start();
+    const inject = (id: string, chat: string) =>
+      runtime!.receive({
+        id,
+        channel: 'stalled',
+        sender: { id: 'p' },
+        address: { chat },
+        text: 'help',
+        receivedAt: new Date(),
+      });
+    await inject('1', 'a'); // queued (its reply hangs)
+    await inject('2', 'b'); // queued: the overall bound is reached
+    await inject('3', 'c'); // busy reply 1 (hangs)
+    await inject('4', 'd'); // busy reply 2 (hangs): busy replies in flight reach the bound
+    await inject('5', 'e'); // dropped, no reply
+    expect(agent.queueDepth().total).toBe(2);
+    release();
+    await agent.idle();
+    expect(sent.filter((t) => t === BUSY_REPLY)).toHaveLength(2);
+    expect(sent.filter((t) => t.startsWith('Commands:'))).toHaveLength(2);
+    const metrics = await agent.metrics.registry.render();
+    expect(metrics).toContain('opsagent_messages_busy_total{channel="stalled",bound="total"} 3');
+    expect(metrics).toContain('opsagent_messages_busy_total{channel="stalled",bound="no_reply"} 1');
   });
 
   it('rejects a bound that is not a whole number of at least 1, naming the field', async () => {

@@ -133,6 +133,8 @@ export interface QueueDepth {
 export const BUSY_REPLY =
   'I am busy with earlier messages right now and did not take this one. Please send it again in a minute.';
 
+/** Handled inbound ids remembered in memory (the store's claim covers older ones). */
+const RECENT_IDS = 10_000;
 const DEFAULT_QUEUE: QueueOptions = { maxPerConversation: 20, maxTotal: 1000 };
 const DEFAULT_CONVERSATION: ConversationOptions = { historyLimit: 20, idleTimeoutMs: 30 * 60_000 };
 const DEFAULT_LOOP: AgentLoopOptions = {
@@ -317,10 +319,15 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
   const queues = new Map<string, Promise<void>>();
   const depths = new Map<string, number>();
   const pendingIds = new Set<string>();
+  // Ids handled lately (oldest first, bounded): a redelivery of one is dropped at once, also when
+  // the queues are full (it must not get a busy reply for a message already answered).
+  const recentIds = new Set<string>();
   let pendingTotal = 0;
+  // Busy replies being sent: bounded too, so a flood against a stalled channel cannot pile them up.
+  let busyReplies = 0;
   const busy = metrics.registry.counter(
     'opsagent_messages_busy_total',
-    'Messages refused with a busy reply because an inbound queue bound was reached, by channel and bound.',
+    'Messages refused because an inbound queue bound was reached, by channel and bound (conversation, total); bound no_reply counts those also left without the busy reply because busy replies were backed up.',
     ['channel', 'bound'],
   );
   const depthGauge = metrics.registry.gauge(
@@ -493,7 +500,7 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     }
     const key = conversationKey(message.channel, message.address);
     const inboundId = `inbound:${message.channel}:${message.id}`;
-    if (pendingIds.has(inboundId)) {
+    if (pendingIds.has(inboundId) || recentIds.has(inboundId)) {
       logger.debug({ channel: message.channel, id: message.id }, 'duplicate delivery ignored');
       return undefined;
     }
@@ -508,12 +515,28 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
       // Backpressure: refuse now rather than queue without end. Nothing of the message ran and its
       // id is not claimed, so the same message sent again later is handled normally.
       busy.inc({ channel: message.channel, bound });
+      if (busyReplies >= queueBounds.maxTotal) {
+        logger.warn(
+          { conversation: key, busyReplies },
+          'inbound queue full and busy replies backed up; message dropped without a reply',
+        );
+        busy.inc({ channel: message.channel, bound: 'no_reply' });
+        return undefined;
+      }
       logger.warn(
         { conversation: key, depth, total: pendingTotal, bound },
         'inbound queue full; message refused with a busy reply',
       );
+      busyReplies += 1;
       return track(
-        reply(channel, message.address, textMessage(BUSY_REPLY, 'notice')).then(() => undefined),
+        reply(channel, message.address, textMessage(BUSY_REPLY, 'notice')).then(
+          () => {
+            busyReplies -= 1;
+          },
+          () => {
+            busyReplies -= 1;
+          },
+        ),
       );
     }
     pendingIds.add(inboundId);
@@ -531,6 +554,9 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
       .catch((error) => logger.error({ err: error, conversation: key }, 'message handling failed'))
       .finally(() => {
         pendingIds.delete(inboundId);
+        recentIds.add(inboundId);
+        if (recentIds.size > RECENT_IDS)
+          recentIds.delete(recentIds.values().next().value as string);
         pendingTotal -= 1;
         const left = (depths.get(key) ?? 1) - 1;
         if (left > 0) depths.set(key, left);
