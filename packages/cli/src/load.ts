@@ -184,6 +184,7 @@ export async function loadAgent(
         ? runtime.notifications
         : (fromEnv.notifications ?? preset.notifications),
     conversation: runtime.conversation,
+    queue: runtime.queue,
     agent: runtime.agent,
     monitor: { ...runtime.monitor, enabled: config.monitor.enabled ?? options.mode === 'run' },
     approvals: {

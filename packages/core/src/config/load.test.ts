@@ -8,6 +8,7 @@ import { isOpsAgentError } from '../errors.js';
 import { configJsonSchema } from './compose.js';
 import { ConfigError } from './errors.js';
 import { loadConfigFile, loadDotEnv, parseConfig } from './load.js';
+import { toRuntimeOptions } from './schema.js';
 
 const slackPlugin = {
   name: 'slack',
@@ -71,7 +72,12 @@ describe('parseConfig', () => {
     const config = parse('conversation:\n  historyLimit: ${LIMIT:-40}\n  idleTimeout: ${IDLE}\n', {
       IDLE: '2h',
     });
-    expect(config.conversation).toEqual({ historyLimit: 40, idleTimeout: 7_200_000 });
+    expect(config.conversation).toEqual({
+      historyLimit: 40,
+      idleTimeout: 7_200_000,
+      maxPending: 20,
+      maxPendingTotal: 1000,
+    });
   });
 
   it('reports a missing variable with its path', () => {
@@ -130,6 +136,13 @@ describe('parseConfig', () => {
       found: '501',
       expected: 'at most 500',
     });
+  });
+
+  it('names a queue bound below 1 and maps the bounds to the runtime queue options', () => {
+    const error = configError(() => parse('conversation:\n  maxPending: 0\n'));
+    expect(error.issues[0]).toMatchObject({ path: 'conversation.maxPending', found: '0' });
+    const config = parse('conversation:\n  maxPending: 3\n  maxPendingTotal: 50\n');
+    expect(toRuntimeOptions(config).queue).toEqual({ maxPerConversation: 3, maxTotal: 50 });
   });
 
   it('rejects an invalid role', () => {

@@ -4,7 +4,12 @@ import { type CoreConfig, coreConfigSchema, toRuntimeOptions } from './schema.js
 const EMPTY_FILE_CONFIG: CoreConfig = {
   log: { level: 'info' },
   principals: [],
-  conversation: { historyLimit: 20, idleTimeout: 30 * 60_000 },
+  conversation: {
+    historyLimit: 20,
+    idleTimeout: 30 * 60_000,
+    maxPending: 20,
+    maxPendingTotal: 1000,
+  },
   agent: { maxRounds: 8, toolTimeout: 30_000, toolOutputLimit: 16_000, maxToolInputErrors: 3 },
   monitor: {
     interval: 60_000,
@@ -106,6 +111,7 @@ describe('toRuntimeOptions', () => {
   it('maps the defaults to the runtime defaults, monitor enabled', () => {
     expect(toRuntimeOptions(EMPTY_FILE_CONFIG)).toEqual({
       conversation: { historyLimit: 20, idleTimeoutMs: 1_800_000 },
+      queue: { maxPerConversation: 20, maxTotal: 1000 },
       agent: {
         maxRounds: 8,
         toolTimeoutMs: 30_000,
@@ -143,7 +149,7 @@ describe('toRuntimeOptions', () => {
         },
         { id: 'bob', roles: ['viewer'], identities: { slack: ['U1', 'U2'] } },
       ],
-      conversation: { historyLimit: 50, idleTimeout: '1h' },
+      conversation: { historyLimit: 50, idleTimeout: '1h', maxPending: 5, maxPendingTotal: 200 },
       agent: {
         maxRounds: 4,
         toolTimeout: '10s',
@@ -175,6 +181,7 @@ describe('toRuntimeOptions', () => {
     });
     expect(toRuntimeOptions(config)).toEqual({
       conversation: { historyLimit: 50, idleTimeoutMs: 3_600_000 },
+      queue: { maxPerConversation: 5, maxTotal: 200 },
       agent: {
         maxRounds: 4,
         toolTimeoutMs: 10_000,

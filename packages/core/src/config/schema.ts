@@ -11,6 +11,7 @@ import type {
   MonitorOptions,
   NotificationRoute,
   PrincipalConfig,
+  QueueOptions,
 } from '../runtime/options.js';
 import { duration } from './duration.js';
 
@@ -163,6 +164,24 @@ export const coreConfigSchema = z
         idleTimeout: configDuration('30m').describe(
           'A conversation with no activity for this long is closed, e.g. `30m`.',
         ),
+        maxPending: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .default(20)
+          .describe(
+            'Messages waiting or being handled in one conversation; one more gets a "busy, send it again" reply instead of being queued.',
+          ),
+        maxPendingTotal: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_000_000)
+          .default(1000)
+          .describe(
+            'Messages waiting or being handled across all conversations; past it, new messages get the busy reply.',
+          ),
       })
       .prefault({})
       .describe('How conversations are kept.'),
@@ -364,6 +383,8 @@ export type CoreConfig = z.output<typeof coreConfigSchema>;
 export interface ConfigRuntimeOptions {
   /** How conversations are kept. */
   conversation: ConversationOptions;
+  /** Bounds of the inbound queues. */
+  queue: QueueOptions;
   /** Bounds of the agent loop. */
   agent: AgentLoopOptions;
   /** The monitor's schedule; `enabled` is true unless the file says otherwise. */
@@ -387,6 +408,10 @@ export function toRuntimeOptions(config: CoreConfig): ConfigRuntimeOptions {
     conversation: {
       historyLimit: conversation.historyLimit,
       idleTimeoutMs: conversation.idleTimeout,
+    },
+    queue: {
+      maxPerConversation: conversation.maxPending,
+      maxTotal: conversation.maxPendingTotal,
     },
     agent: {
       maxRounds: agent.maxRounds,

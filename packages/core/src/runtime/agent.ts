@@ -8,7 +8,7 @@ import type { Plugin } from '../contracts/plugin.js';
 import { hasRole, type Principal } from '../contracts/roles.js';
 import type { StatusReport } from '../contracts/source.js';
 import type { AuditRecord, ConversationRecord, Store, StoredMessage } from '../contracts/store.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, OpsAgentError } from '../errors.js';
 import { silentLogger } from '../logging/logger.js';
 import { SecretRedactor } from '../logging/redact.js';
 import { MetricsRegistry } from '../metrics/registry.js';
@@ -33,6 +33,7 @@ import type {
   MonitorOptions,
   NotificationRoute,
   PrincipalConfig,
+  QueueOptions,
 } from './options.js';
 import type { Readiness, ReadinessCheck } from './readiness.js';
 import { addCommand, buildRegistry, type PluginEntry, type Registry } from './registry.js';
@@ -49,6 +50,8 @@ export interface CreateAgentOptions {
   /** Who may talk to the agent. Unknown senders get nothing. */
   principals?: PrincipalConfig[];
   conversation?: Partial<ConversationOptions>;
+  /** Bounds of the inbound queues (backpressure); default 20 per conversation, 1000 overall. */
+  queue?: Partial<QueueOptions>;
   agent?: Partial<AgentLoopOptions>;
   monitor?: Partial<MonitorOptions>;
   notifications?: NotificationRoute[];
@@ -97,6 +100,8 @@ export interface Agent {
   receive(message: InboundMessage): Promise<void>;
   /** Accepts a message and waits until it has been handled. */
   handle(message: InboundMessage): Promise<void>;
+  /** Inbound messages waiting or being handled now, overall and in the busiest conversation. */
+  queueDepth(): QueueDepth;
   /** Resolves when every accepted message has been handled. */
   idle(): Promise<void>;
   /** Closes idle conversations and expires due approvals now. */
@@ -111,6 +116,26 @@ export interface Agent {
   ): Promise<SentMessage | undefined>;
 }
 
+/** A snapshot of the inbound queues. */
+export interface QueueDepth {
+  /** Messages waiting or being handled, across all conversations. */
+  total: number;
+  /** Conversations with at least one such message. */
+  conversations: number;
+  /** Messages waiting or being handled in the busiest conversation. */
+  deepest: number;
+}
+
+/**
+ * What the sender of a message gets when a queue bound is reached: the message was not queued and
+ * nothing of it ran, so sending it again later is safe.
+ */
+export const BUSY_REPLY =
+  'I am busy with earlier messages right now and did not take this one. Please send it again in a minute.';
+
+/** Handled inbound ids remembered in memory (the store's claim covers older ones). */
+const RECENT_IDS = 10_000;
+const DEFAULT_QUEUE: QueueOptions = { maxPerConversation: 20, maxTotal: 1000 };
 const DEFAULT_CONVERSATION: ConversationOptions = { historyLimit: 20, idleTimeoutMs: 30 * 60_000 };
 const DEFAULT_LOOP: AgentLoopOptions = {
   maxRounds: 8,
@@ -142,6 +167,16 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
   const clock = options.clock ?? systemClock;
   const env = options.env ?? process.env;
   const conversation = { ...DEFAULT_CONVERSATION, ...options.conversation };
+  const queueBounds = { ...DEFAULT_QUEUE, ...options.queue };
+  for (const field of ['maxPerConversation', 'maxTotal'] as const) {
+    if (!Number.isInteger(queueBounds[field]) || queueBounds[field] < 1) {
+      throw new OpsAgentError(
+        'CONFIG_INVALID',
+        `queue.${field} must be a whole number of at least 1 (got ${String(queueBounds[field])}); remove it for the default ${DEFAULT_QUEUE[field]}`,
+        { category: 'user', details: { field: `queue.${field}` } },
+      );
+    }
+  }
   const loop = { ...DEFAULT_LOOP, ...options.agent };
   const monitorOptions = { ...DEFAULT_MONITOR, ...options.monitor };
   const approvalOptions = { ...DEFAULT_APPROVALS, ...options.approvals };
@@ -281,7 +316,37 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
   });
 
   // Per-conversation queues: messages of one conversation in order, conversations concurrently.
+  // Bounded: `depths` counts messages waiting or being handled per conversation, `pendingIds` the
+  // inbound ids among them (a redelivery of one is dropped before the store is asked).
   const queues = new Map<string, Promise<void>>();
+  const depths = new Map<string, number>();
+  const pendingIds = new Set<string>();
+  // Ids handled lately (oldest first, bounded): a redelivery of one is dropped at once, also when
+  // the queues are full (it must not get a busy reply for a message already answered).
+  const recentIds = new Set<string>();
+  let pendingTotal = 0;
+  // Busy replies being sent: bounded too, so a flood against a stalled channel cannot pile them up.
+  let busyReplies = 0;
+  const busy = metrics.registry.counter(
+    'opsagent_messages_busy_total',
+    'Messages refused because an inbound queue bound was reached, by channel and bound (conversation, total); bound no_reply counts those also left without the busy reply because busy replies were backed up.',
+    ['channel', 'bound'],
+  );
+  const depthGauge = metrics.registry.gauge(
+    'opsagent_inbound_queue_depth',
+    'Inbound messages waiting or being handled, overall (scope total) and in the busiest conversation (scope deepest).',
+    ['scope'],
+  );
+  const queueDepth = (): QueueDepth => ({
+    total: pendingTotal,
+    conversations: depths.size,
+    deepest: Math.max(0, ...depths.values()),
+  });
+  metrics.registry.collect(() => {
+    const depth = queueDepth();
+    depthGauge.set({ scope: 'total' }, depth.total);
+    depthGauge.set({ scope: 'deepest' }, depth.deepest);
+  });
   const inFlight = new Set<Promise<void>>();
   const unknownSenders = new Set<string>();
   let started = false;
@@ -438,10 +503,53 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
       return track(refusal);
     }
     const key = conversationKey(message.channel, message.address);
+    const inboundId = `inbound:${message.channel}:${message.id}`;
+    if (pendingIds.has(inboundId) || recentIds.has(inboundId)) {
+      logger.debug({ channel: message.channel, id: message.id }, 'duplicate delivery ignored');
+      return undefined;
+    }
+    const depth = depths.get(key) ?? 0;
+    const bound =
+      depth >= queueBounds.maxPerConversation
+        ? 'conversation'
+        : pendingTotal >= queueBounds.maxTotal
+          ? 'total'
+          : undefined;
+    if (bound) {
+      // Backpressure: refuse now rather than queue without end. Nothing of the message ran and its
+      // id is not claimed, so the same message sent again later is handled normally.
+      busy.inc({ channel: message.channel, bound });
+      if (busyReplies >= queueBounds.maxTotal) {
+        logger.warn(
+          { conversation: key, busyReplies },
+          'inbound queue full and busy replies backed up; message dropped without a reply',
+        );
+        busy.inc({ channel: message.channel, bound: 'no_reply' });
+        return undefined;
+      }
+      logger.warn(
+        { conversation: key, depth, total: pendingTotal, bound },
+        'inbound queue full; message refused with a busy reply',
+      );
+      busyReplies += 1;
+      return track(
+        reply(channel, message.address, textMessage(BUSY_REPLY, 'notice')).then(
+          () => {
+            busyReplies -= 1;
+          },
+          () => {
+            busyReplies -= 1;
+          },
+        ),
+      );
+    }
+    pendingIds.add(inboundId);
+    depths.set(key, depth + 1);
+    pendingTotal += 1;
     const previous = queues.get(key) ?? Promise.resolve();
     const next = previous
       .then(async () => {
-        if (!(await store.claim(`inbound:${message.channel}:${message.id}`, 24 * 60 * 60_000))) {
+        if (!(await store.claim(inboundId, 24 * 60 * 60_000))) {
           logger.debug({ channel: message.channel, id: message.id }, 'duplicate delivery ignored');
           return;
         }
@@ -456,6 +564,16 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
           message.address,
           `Sorry, I could not handle that message (${redactor.redact(errorMessage(error))}). Nothing was done; try again shortly.`,
         );
+      })
+      .finally(() => {
+        pendingIds.delete(inboundId);
+        recentIds.add(inboundId);
+        if (recentIds.size > RECENT_IDS)
+          recentIds.delete(recentIds.values().next().value as string);
+        pendingTotal -= 1;
+        const left = (depths.get(key) ?? 1) - 1;
+        if (left > 0) depths.set(key, left);
+        else depths.delete(key);
       });
     queues.set(key, next);
     void next.finally(() => {
@@ -564,6 +682,7 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     async handle(message) {
       await accept(message);
     },
+    queueDepth,
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },

@@ -1,5 +1,12 @@
 export { AccessControl } from './access.js';
-export { type Agent, type CreateAgentOptions, createAgent, NO_MODEL_REPLY } from './agent.js';
+export {
+  type Agent,
+  BUSY_REPLY,
+  type CreateAgentOptions,
+  createAgent,
+  NO_MODEL_REPLY,
+  type QueueDepth,
+} from './agent.js';
 export {
   capOutput,
   DEFAULT_CONTEXT_WINDOW,
@@ -34,6 +41,7 @@ export type {
   NotificationRoute,
   PolicyRule,
   PrincipalConfig,
+  QueueOptions,
 } from './options.js';
 export type { Readiness, ReadinessCheck } from './readiness.js';
 export { assertPlugin, buildRegistry, type PluginEntry, type Registry } from './registry.js';

@@ -26,6 +26,18 @@ export interface ConversationOptions {
   idleTimeoutMs: number;
 }
 
+/**
+ * Bounds of the inbound queues. Messages of one conversation are handled one at a time, in order;
+ * a message that would exceed a bound is not queued: its sender gets {@link BUSY_REPLY} at once
+ * (nothing is half-done; the same message may simply be sent again later).
+ */
+export interface QueueOptions {
+  /** Messages waiting or being handled in one conversation; default 20. */
+  maxPerConversation: number;
+  /** Messages waiting or being handled across all conversations; default 1000. */
+  maxTotal: number;
+}
+
 /** Bounds of the agent loop. */
 export interface AgentLoopOptions {
   /** Model rounds (request + tool calls) per question; default 8. */
