@@ -31,6 +31,10 @@ const model = {
   name: 'soak-rules',
   async generate(request) {
     modelCalls += 1;
+    // Zero latency by default; the overload test slows it so that the queue bounds are reached
+    // whatever the machine's speed.
+    if (config.modelDelayMs)
+      await new Promise((resolve) => setTimeout(resolve, config.modelDelayMs));
     const lastUser = request.messages.findLastIndex((m) => m.role === 'user');
     const question = lastUser >= 0 ? request.messages[lastUser].content : '';
     const tok = TOKEN.exec(question)?.[1] ?? 'none';

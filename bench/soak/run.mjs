@@ -93,6 +93,7 @@ const child = fork(fileURLToPath(new URL('./agent.mjs', import.meta.url)), {
       signalSenders: SIGNAL_SENDERS,
       sampleMs: SAMPLE_MS,
       ...(process.env.SOAK_QUEUE ? { queue: JSON.parse(process.env.SOAK_QUEUE) } : {}),
+      modelDelayMs: Number(process.env.SOAK_MODEL_DELAY_MS ?? 0),
     }),
   },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -575,6 +576,7 @@ const result = {
     sampleEverySeconds: SAMPLE_MS / 1000,
     gcCheckpoints: CHECKPOINTS,
     slackRetryShare: RETRY_SHARE,
+    modelDelayMs: Number(process.env.SOAK_MODEL_DELAY_MS ?? 0),
     mix: {
       channels: { slack: 40, signal: 35, 'ipc-console': 25 },
       kinds: { status: 20, help: 10, question: 55, propose: 15 },

@@ -111,10 +111,12 @@ describe('soak (short)', () => {
   }, 180_000);
 
   it('past the queue bounds, refuses with one busy reply per message and loses nothing else', async () => {
-    // Tight bounds and a rate the agent cannot keep up with in the busiest conversations.
+    // Tight bounds and a model that takes 500 ms per call: questions pile up past the bounds
+    // however fast or loaded the machine is.
     const result = await soak('overload', {
       SOAK_SECONDS: '6',
-      SOAK_RATE: '150',
+      SOAK_RATE: '100',
+      SOAK_MODEL_DELAY_MS: '500',
       SOAK_CHECKPOINTS: '0',
       SOAK_SAMPLE_MS: '1000',
       SOAK_QUEUE: JSON.stringify({ maxPerConversation: 2, maxTotal: 12 }),
