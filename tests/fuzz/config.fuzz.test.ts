@@ -95,8 +95,9 @@ const keyName = fc.oneof(
 /** Paths into a tree (objects and arrays), for mutating a seed at a random place. */
 function paths(tree: Tree, prefix: Array<string | number> = []): Array<Array<string | number>> {
   const out: Array<Array<string | number>> = [prefix];
-  if (Array.isArray(tree)) tree.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
-  else if (tree && typeof tree === 'object')
+  if (Array.isArray(tree)) {
+    for (const [i, v] of tree.entries()) out.push(...paths(v, [...prefix, i]));
+  } else if (tree && typeof tree === 'object')
     for (const [k, v] of Object.entries(tree)) out.push(...paths(v, [...prefix, k]));
   return out;
 }
@@ -137,8 +138,8 @@ function mutate(tree: Tree, path: Array<string | number>, m: Mutation): Tree {
 
 const yamlChars = fc.constantFrom(
   ...'abcxyz019 :-\n\t#&*!|>{}[],"\'%@`?<=~$'.split(''),
-  '${',
-  '${X}',
+  '$' + '{',
+  '$' + '{X}',
   '<<: *a',
   '&a ',
   '---\n',
