@@ -15,11 +15,13 @@ import {
   App,
   AwsLambdaReceiver,
   HTTPReceiver,
+  isValidSlackRequest,
   type Receiver,
   SocketModeReceiver,
   webApi,
 } from '@slack/bolt';
 import { boltLogger } from './bolt-logger.js';
+import { envelopeProblem } from './envelope.js';
 import { unescapeSlack } from './mrkdwn.js';
 import { APPROVE_ACTION, REJECT_ACTION, renderForSlack, type SlackBlock } from './render.js';
 
@@ -223,6 +225,18 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
     logger: boltLogger(() => log),
     ignoreSelf: true,
   });
+  // Bolt dereferences parts of the body before any listener runs and answers 500 (so Slack
+  // retries) when they have the wrong shape: such a body is acknowledged and ignored instead.
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = async (event) => {
+    const problem = envelopeProblem(event.body);
+    if (problem) {
+      log.warn({ problem }, 'malformed Slack request ignored');
+      await event.ack();
+      return;
+    }
+    await processEvent(event);
+  };
   const client = new webApi.WebClient(options.botToken, {
     ...clientOptions,
     logger: boltLogger(() => log),
@@ -620,14 +634,86 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
         );
       }
       const handler = lambdaReceiver.toHandler();
+      const signingSecret = options.signingSecret!;
       return async (event, context) => {
-        const response = (await handler(event, context)) as LambdaResponse;
+        // Bolt's Lambda receiver parses the body before it checks the signature, and throws on a
+        // body that is not JSON (or on an event without headers): check the signature first (401),
+        // and answer what Bolt cannot read with 400 instead of failing the invocation.
+        const raw = lambdaRawBody(event);
+        const headers = (event as { headers?: unknown }).headers;
+        const signature = headerValue(headers, 'x-slack-signature');
+        const timestamp = Number(headerValue(headers, 'x-slack-request-timestamp'));
+        // Bolt only refuses stale timestamps; Slack's rule is at most five minutes either way.
+        if (
+          !signature ||
+          !Number.isFinite(timestamp) ||
+          Math.abs(Date.now() / 1000 - timestamp) > 300 ||
+          !isValidSlackRequest({
+            signingSecret,
+            body: raw,
+            headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+          })
+        ) {
+          log.info('slack request without a valid signature refused (401)');
+          return { statusCode: 401, body: '' };
+        }
+        if (!isRecord(lambdaBody(raw, headerValue(headers, 'content-type')))) {
+          log.warn('slack request whose body is not a JSON object or form refused (400)');
+          return { statusCode: 400, body: 'malformed request' };
+        }
+        let response: LambdaResponse;
+        try {
+          response = (await handler(
+            { ...event, headers: headers ?? {} } as LambdaEvent,
+            context,
+          )) as LambdaResponse;
+        } catch (error) {
+          log.warn({ err: error }, 'malformed slack request refused (400)');
+          return { statusCode: 400, body: 'malformed request' };
+        }
         if (handlerOptions.settle) await handlerOptions.settle();
         return response;
       };
     },
   };
   return channel;
+}
+
+/** The body as Bolt's Lambda receiver reads it (base64 bodies decoded the same way), for the signature. */
+function lambdaRawBody(event: LambdaEvent): string {
+  const { body, isBase64Encoded } = event as { body?: unknown; isBase64Encoded?: unknown };
+  if (typeof body !== 'string') return '';
+  return isBase64Encoded ? Buffer.from(body, 'base64').toString('ascii') : body;
+}
+
+/**
+ * The body as Bolt reads it: a form's `payload` field parsed as JSON, another form as its fields,
+ * anything else as JSON; undefined when it cannot be read.
+ */
+function lambdaBody(raw: string, contentType: string | undefined): unknown {
+  try {
+    if (contentType === 'application/x-www-form-urlencoded') {
+      const form = new URLSearchParams(raw);
+      const payload = form.get('payload');
+      return payload === null ? Object.fromEntries(form) : (JSON.parse(payload) as unknown);
+    }
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A header of an API Gateway event, by name in any case. */
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name && typeof value === 'string') return value;
+  }
+  return undefined;
 }
 
 function withSlash(url: string): string {
