@@ -25,7 +25,9 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** An ISO time without milliseconds, for people. */
 export function isoTime(date: Date | undefined): string {
-  return date ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'unknown';
+  return date && !Number.isNaN(date.getTime())
+    ? date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+    : 'unknown';
 }
 
 /** A limiter: `limit(fn)` runs `fn` when fewer than `n` calls are running, in order of arrival. */

@@ -97,7 +97,10 @@ export class AmplifyChecker {
     let calls = 0;
     const apps: App[] = [];
     try {
-      for await (const page of paginateListApps({ client, pageSize: 100 }, {})) {
+      for await (const page of paginateListApps(
+        { client, stopOnSameToken: true, pageSize: 100 },
+        {},
+      )) {
         calls++;
         if (signal.aborted) throw signal.reason;
         apps.push(...(page.apps ?? []));
@@ -163,7 +166,8 @@ export class AmplifyChecker {
             ),
           );
           branches.push(...(page.branches ?? []));
-          nextToken = page.nextToken;
+          // A token that comes back unchanged would page forever: stop there.
+          nextToken = page.nextToken === nextToken ? undefined : page.nextToken;
         } while (nextToken);
         return Promise.all(branches.map((branch) => latestJobs(app, branch)));
       }),

@@ -67,7 +67,7 @@ export async function checkEc2Region(
   let calls = 0;
   const statuses: InstanceStatus[] = [];
   for await (const page of paginateDescribeInstanceStatus(
-    { client, pageSize: PAGE },
+    { client, stopOnSameToken: true, pageSize: PAGE },
     { IncludeAllInstances: true },
     // paginators take the abort signal through the command options of each page
   )) {
@@ -152,7 +152,7 @@ export async function checkEc2Region(
       { Name: 'instance-state-name', Values: ['stopped', 'stopping'] },
     ];
     for await (const page of paginateDescribeInstances(
-      { client, pageSize: PAGE },
+      { client, stopOnSameToken: true, pageSize: PAGE },
       { Filters: filters },
     )) {
       calls++;

@@ -43,7 +43,7 @@ export async function readLogEvents(
     limit: Math.min(10_000, max),
     ...(group.pattern ? { filterPattern: group.pattern } : {}),
   };
-  for await (const page of paginateFilterLogEvents({ client }, input)) {
+  for await (const page of paginateFilterLogEvents({ client, stopOnSameToken: true }, input)) {
     calls++;
     if (signal.aborted) throw signal.reason;
     events.push(...(page.events ?? []));

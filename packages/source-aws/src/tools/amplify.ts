@@ -24,11 +24,14 @@ export function createAmplifyTools(accounts: AwsAccounts): Tool[] {
         const { account, region } = await target(accounts, input, ctx.signal);
         const client = account.amplify(region);
         const lines: string[] = [];
-        for await (const page of paginateListApps({ client, pageSize: 100 }, {})) {
+        for await (const page of paginateListApps(
+          { client, stopOnSameToken: true, pageSize: 100 },
+          {},
+        )) {
           for (const app of page.apps ?? []) {
             const branches: string[] = [];
             for await (const bp of paginateListBranches(
-              { client, pageSize: 50 },
+              { client, stopOnSameToken: true, pageSize: 50 },
               { appId: app.appId },
             )) {
               for (const b of bp.branches ?? [])

@@ -46,7 +46,7 @@ export function createEc2Tools(accounts: AwsAccounts): Tool[] {
         ];
         const lines: string[] = [];
         for await (const page of paginateDescribeInstances(
-          { client: account.ec2(region), pageSize: 1000 },
+          { client: account.ec2(region), stopOnSameToken: true, pageSize: 1000 },
           filters.length > 0 ? { Filters: filters } : {},
         )) {
           for (const i of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
@@ -116,7 +116,7 @@ export function createEc2Tools(accounts: AwsAccounts): Tool[] {
           statuses.push(...(out.InstanceStatuses ?? []));
         } else {
           for await (const page of paginateDescribeInstanceStatus(
-            { client, pageSize: 1000 },
+            { client, stopOnSameToken: true, pageSize: 1000 },
             { IncludeAllInstances: true },
           )) {
             statuses.push(...(page.InstanceStatuses ?? []));

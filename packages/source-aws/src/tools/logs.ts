@@ -32,7 +32,7 @@ export function createLogsTools(accounts: AwsAccounts, now: () => number = Date.
         const { account, region } = await target(accounts, input, ctx.signal);
         const lines: string[] = [];
         for await (const page of paginateDescribeLogGroups(
-          { client: account.logs(region), pageSize: 50 },
+          { client: account.logs(region), stopOnSameToken: true, pageSize: 50 },
           input.prefix ? { logGroupNamePrefix: input.prefix } : {},
         )) {
           for (const g of page.logGroups ?? []) {

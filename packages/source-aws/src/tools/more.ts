@@ -196,7 +196,7 @@ export function createLambdaTools(accounts: AwsAccounts, now: () => number = Dat
         const { account, region } = await target(accounts, input, ctx.signal);
         const lines: string[] = [];
         for await (const page of paginateListFunctions(
-          { client: account.lambda(region), pageSize: 50 },
+          { client: account.lambda(region), stopOnSameToken: true, pageSize: 50 },
           {},
         )) {
           for (const f of page.Functions ?? [])
