@@ -35,7 +35,8 @@ const clients = [
   LambdaClient,
   CloudWatchClient,
 ] as const;
-const mocks = clients.map((client) => mockClient(client));
+// One mock per client class; typed loosely since each is a different SDK client.
+const mocks = clients.map((client) => mockClient(client as typeof EC2Client));
 afterAll(() => {
   for (const mock of mocks) mock.restore();
 });
