@@ -426,6 +426,11 @@ async function run(c: Case): Promise<void> {
   if (!c.signed) expect([401, 400, 404, 405]).toContain(response.statusCode);
   else expect([200, 400, 401, 404]).toContain(response.statusCode);
   if (!isValidQuestion(c)) expect(model.requests.length).toBe(before);
+  // Nothing the listeners did failed (a failure is logged at error level by the channel).
+  if (errors.length > 0)
+    throw new Error(
+      `listener failed for ${JSON.stringify(c).slice(0, 600)}: ${errors.splice(0).join('; ')}`,
+    );
   expect(executed).toEqual([]);
 }
 

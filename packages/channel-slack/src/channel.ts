@@ -321,6 +321,13 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
     // sent to the channel from a thread is still a person talking.
     if (event.subtype && !PERSON_SUBTYPES.has(event.subtype)) return;
     if (event.bot_id || !event.user || !event.channel || !event.ts) return;
+    // Events other than messages carry objects in these fields; a question needs strings.
+    if (
+      typeof event.user !== 'string' ||
+      typeof event.channel !== 'string' ||
+      typeof event.ts !== 'string'
+    )
+      return;
     if (botUserId && event.user === botUserId) return;
     const dm = event.channel_type === 'im' || event.channel.startsWith('D');
     const address: Address = dm
@@ -337,7 +344,7 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
       channel: name,
       sender: { id: event.user },
       address,
-      text: stripMention(event.text ?? ''),
+      text: stripMention(typeof event.text === 'string' ? event.text : ''),
       receivedAt: new Date(),
     });
   };

@@ -78,6 +78,38 @@ describe('AWS Lambda handler (API Gateway event in, response out)', () => {
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
+  it('ignores an app_mention whose channel is an object instead of failing the listener (found by fuzzing)', async () => {
+    const failures: string[] = [];
+    const logger = {
+      trace() {},
+      debug() {},
+      info() {},
+      warn() {},
+      error(_fields: unknown, message?: string) {
+        failures.push(String(message));
+      },
+      child() {
+        return logger;
+      },
+    };
+    const h = await startSlackAgent({
+      script: [reply('never')],
+      channel: { mode: 'lambda' },
+      agent: { logger },
+    });
+    cleanups.push(() => h.stop());
+    const handler = h.channel.lambdaHandler({ settle: () => h.agent.idle() });
+    const odd = appMention({ text: 'hi' });
+    (odd.event as Record<string, unknown>).channel = { id: 'C_OPS' };
+    const response = await handler(
+      apiGatewayEvent(odd, { signingSecret: SECRET }) as unknown as LambdaEvent,
+      {},
+    );
+    expect(response.statusCode).toBe(200);
+    expect(failures).toEqual([]);
+    expect(h.model.requests).toHaveLength(0);
+  });
+
   it('refuses a correctly signed request dated more than five minutes ahead (found by fuzzing)', async () => {
     const { h, handler } = await lambdaAgent();
     const event = apiGatewayEvent(appMention({ text: 'from the future' }), {
