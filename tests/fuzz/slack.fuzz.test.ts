@@ -1,13 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createSlackChannel, type LambdaEvent, type LambdaResponse } from '@opsagent/channel-slack';
 import { createAgent, definePlugin, defineRemediation, type Logger } from '@opsagent/core';
-import {
-  apiGatewayEvent,
-  appMention,
-  createScriptedModel,
-  reply,
-  startFakeSlackServer,
-} from '@opsagent/testkit';
+import { apiGatewayEvent, appMention, startFakeSlackServer } from '@opsagent/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -25,7 +19,21 @@ const KNOWN_USERS = new Set(['U_ALICE']);
 
 let handler: (event: LambdaEvent) => Promise<LambdaResponse>;
 let stopAll: () => Promise<void>;
-let model: ReturnType<typeof createScriptedModel>;
+/** A model that answers every question the same way and counts the requests it was sent. */
+const model = {
+  name: 'fuzz',
+  requests: [] as unknown[],
+  async generate(request: unknown) {
+    model.requests.push(request);
+    return {
+      text: 'answered after the fuzzing',
+      toolCalls: [],
+      stopReason: 'end' as const,
+      usage: { inputTokens: 1, outputTokens: 1 },
+      model: 'fuzz',
+    };
+  },
+};
 let slack: Awaited<ReturnType<typeof startFakeSlackServer>>;
 const executed: string[] = [];
 const errors: string[] = [];
@@ -54,7 +62,6 @@ beforeAll(async () => {
     apiUrl: slack.url,
     apiRetries: 0,
   });
-  model = createScriptedModel([reply('answered after the fuzzing')]);
   const agent = await createAgent({
     principals: [
       { id: 'alice', name: 'Alice', roles: ['admin'], identities: { slack: ['U_ALICE'] } },
