@@ -18,7 +18,8 @@ const SURFACES = {
   slack: {
     file: 'tests/fuzz/slack.fuzz.test.ts',
     describe: 'Slack requests',
-    title: 'Slack request bodies and headers (Lambda handler, real Bolt receiver)',
+    title:
+      'Slack request bodies and headers (the real Bolt receivers: Lambda handler in-process, HTTP receiver on 127.0.0.1)',
   },
   signal: {
     file: 'tests/fuzz/signal.fuzz.test.ts',
@@ -70,14 +71,26 @@ const FIXED = {
     {
       broke:
         'a correctly signed request dated 10 minutes in the future was accepted (Bolt only refuses stale timestamps)',
-      fix: 'the Lambda handler refuses timestamps more than 5 minutes off either way (401)',
-      test: 'packages/channel-slack/src/transports.test.ts: "refuses a correctly signed request dated more than five minutes ahead"',
+      fix: 'the Lambda handler refuses timestamps more than 5 minutes off either way (401); over HTTP such a request is acknowledged and dropped',
+      test: 'packages/channel-slack/src/transports.test.ts: "refuses a correctly signed request dated more than five minutes ahead"; http.test.ts: "drops a signed request dated more than five minutes ahead"',
     },
     {
       broke:
         'a signed app_mention whose "channel" is an object (valid for other event types, so it passes the envelope check) failed the listener with "event.channel.startsWith is not a function" (found only in 10,000-case runs)',
       fix: 'a question needs user, channel and ts to be strings; anything else is ignored',
       test: 'packages/channel-slack/src/transports.test.ts: "ignores an app_mention whose channel is an object instead of failing the listener"',
+    },
+    {
+      broke:
+        'HTTP mode: a signed body that is JSON but not an object ("null") made Bolt\'s HTTPReceiver reject a promise nobody awaits: the request was never answered and the unhandled rejection can end the process',
+      fix: 'the channel reads the event POST body first (Bolt reuses rawBody) and answers JSON that is not an object with 400',
+      test: 'packages/channel-slack/src/http.test.ts: "answers a signed body that is JSON but not an object with 400, instead of never answering"',
+    },
+    {
+      broke:
+        "HTTP mode: a signed request no listener acknowledges (a shortcut or view the app does not handle) was held for Bolt's 3-second unhandled-request timeout, then answered 404",
+      fix: 'the channel acknowledges such a request as soon as Bolt is done with it (200)',
+      test: 'packages/channel-slack/src/http.test.ts: "answers a signed request no listener handles (a shortcut) at once with 200"',
     },
   ],
   signal: [],

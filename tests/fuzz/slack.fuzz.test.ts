@@ -19,6 +19,7 @@ const KNOWN_USERS = new Set(['U_ALICE']);
 
 let handler: (event: LambdaEvent) => Promise<LambdaResponse>;
 let stopAll: () => Promise<void>;
+let httpIdle: () => Promise<void>;
 /** A model that answers every question the same way and counts the requests it was sent. */
 const model = {
   name: 'fuzz',
@@ -53,14 +54,17 @@ const logger: Logger = {
   },
 };
 
-beforeAll(async () => {
-  slack = await startFakeSlackServer({ botToken: TOKEN });
+let httpUrl: string;
+
+/** An agent with the Slack channel in `mode`, the guard remediation, and the counting model. */
+async function startAgent(mode: 'lambda' | 'http') {
   const channel = createSlackChannel({
-    mode: 'lambda',
+    mode,
     botToken: TOKEN,
     signingSecret: SECRET,
     apiUrl: slack.url,
     apiRetries: 0,
+    ...(mode === 'http' ? { port: 0, host: '127.0.0.1' } : {}),
   });
   const agent = await createAgent({
     principals: [
@@ -92,10 +96,20 @@ beforeAll(async () => {
     model,
   });
   await agent.start();
-  const raw = channel.lambdaHandler({ settle: () => agent.idle() });
+  return { channel, agent };
+}
+
+beforeAll(async () => {
+  slack = await startFakeSlackServer({ botToken: TOKEN });
+  const lambda = await startAgent('lambda');
+  const http = await startAgent('http');
+  httpUrl = `http://127.0.0.1:${http.channel.port}/slack/events`;
+  const raw = lambda.channel.lambdaHandler({ settle: () => lambda.agent.idle() });
   handler = (event) => raw(event, {});
+  httpIdle = () => http.agent.idle();
   stopAll = async () => {
-    await agent.stop();
+    await lambda.agent.stop();
+    await http.agent.stop();
     await slack.close();
   };
 });
@@ -474,5 +488,48 @@ describe('Slack requests through the Lambda handler, fuzzed', () => {
     );
     expect(executed).toEqual([]);
     console.log('slack fuzz status counts', statuses);
+  });
+});
+
+/** The same case posted to the channel's HTTP receiver (Events API over HTTP) on 127.0.0.1. */
+async function runHttp(c: Case): Promise<void> {
+  const before = model.requests.length;
+  const method = c.method ?? 'POST';
+  const response = await bounded(
+    fetch(httpUrl, {
+      method,
+      headers: Object.fromEntries(
+        Object.entries(c.headers).filter(([, v]) => /^[\t\x20-\x7e]*$/.test(v)),
+      ),
+      ...(method === 'GET' || c.body === null ? {} : { body: c.body }),
+    }),
+  );
+  await response.arrayBuffer();
+  await bounded(httpIdle());
+  statuses[`http:${c.kind}:${response.status}`] =
+    (statuses[`http:${c.kind}:${response.status}`] ?? 0) + 1;
+  // Bolt's HTTP receiver checks only stale timestamps; the channel drops (acknowledges without
+  // processing) a signed request dated more than five minutes ahead.
+  if (c.kind === 'bad-signature-future') expect([200, 400, 401]).toContain(response.status);
+  else if (!c.signed) expect([401, 400, 404, 405]).toContain(response.status);
+  else expect([200, 400, 401, 404]).toContain(response.status);
+  if (!isValidQuestion(c)) expect(model.requests.length).toBe(before);
+  if (errors.length > 0)
+    throw new Error(
+      `listener failed for ${JSON.stringify(c).slice(0, 600)}: ${errors.splice(0).join('; ')}`,
+    );
+  expect(executed).toEqual([]);
+}
+
+describe('Slack requests through the HTTP receiver, fuzzed', () => {
+  it('unsigned, signed and well-typed requests over HTTP: 4xx, or handled, ignored or refused', async () => {
+    await fc.assert(fc.asyncProperty(fc.oneof(unsignedCase, signedCase, wellTypedCase), runHttp), {
+      numRuns: RUNS,
+    });
+    report('slack', 'the same cases over the HTTP receiver on 127.0.0.1', RUNS);
+    console.log(
+      'slack fuzz status counts (HTTP)',
+      Object.fromEntries(Object.entries(statuses).filter(([k]) => k.startsWith('http:'))),
+    );
   });
 });

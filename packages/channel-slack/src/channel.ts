@@ -107,6 +107,9 @@ const SLASH_THREAD = 'slash:';
 const DEDUP_MEMORY = 2_000;
 const PENDING_TTL_MS = 30 * 60_000;
 const PERSON_SUBTYPES = new Set(['file_share', 'thread_broadcast']);
+const TIMESTAMP_PROPERTY = 'opsagentSlackRequestTimestamp';
+/** Largest request body read (Bolt's own limit). */
+const BODY_LIMIT = 4 * 1024 * 1024;
 
 interface Click {
   at: number;
@@ -193,10 +196,14 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
       });
       receiver = lambdaReceiver;
     } else {
-      receiver = new HTTPReceiver({
+      const http = new HTTPReceiver({
         signingSecret: options.signingSecret,
         endpoints: path,
         logger: boltLogger(() => log),
+        // For the timestamp check in processEvent below (Bolt refuses only stale timestamps).
+        customPropertiesExtractor: (req) => ({
+          [TIMESTAMP_PROPERTY]: req.headers['x-slack-request-timestamp'],
+        }),
         customRoutes: [
           {
             path: '/healthz',
@@ -208,6 +215,43 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
           },
         ],
       });
+      // Bolt's HTTP receiver reads `body.ssl_check` without checking that the signed body is an
+      // object, in a promise nobody awaits: a signed `null` was never answered, and the unhandled
+      // rejection can end the process. The body of an event POST is read here first (Bolt uses
+      // `rawBody` when it is set); JSON that is not an object gets 400.
+      const listener = http.requestListener;
+      http.requestListener = (req, res) => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        if (req.method !== 'POST' || url.pathname !== path) {
+          listener(req, res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        req.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= BODY_LIMIT) chunks.push(chunk);
+        });
+        req.on('error', () => res.destroy());
+        req.on('end', () => {
+          if (size > BODY_LIMIT) {
+            res.writeHead(413);
+            res.end();
+            return;
+          }
+          const raw = Buffer.concat(chunks);
+          const body = lambdaBody(raw.toString(), req.headers['content-type']);
+          if (body !== undefined && !isRecord(body)) {
+            log.warn('slack request whose body is not a JSON object or form refused (400)');
+            res.writeHead(400);
+            res.end();
+            return;
+          }
+          Object.assign(req, { rawBody: raw });
+          listener(req, res);
+        });
+      };
+      receiver = http;
     }
   }
 
@@ -229,13 +273,30 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
   // retries) when they have the wrong shape: such a body is acknowledged and ignored instead.
   const processEvent = app.processEvent.bind(app);
   app.processEvent = async (event) => {
+    const timestamp = Number(event.customProperties?.[TIMESTAMP_PROPERTY]);
+    if (Number.isFinite(timestamp) && timestamp - Date.now() / 1000 > 300) {
+      log.warn({ timestamp }, 'slack request dated more than five minutes ahead dropped');
+      await event.ack();
+      return;
+    }
     const problem = envelopeProblem(event.body);
     if (problem) {
       log.warn({ problem }, 'malformed Slack request ignored');
       await event.ack();
       return;
     }
-    await processEvent(event);
+    // A request no listener acknowledges (a shortcut, view or command this app does not handle)
+    // is answered as soon as Bolt is done with it, instead of being held until Bolt's 3-second
+    // unhandled-request timeout.
+    let acked = false;
+    await processEvent({
+      ...event,
+      ack: async (response) => {
+        acked = true;
+        await event.ack(response);
+      },
+    });
+    if (!acked) await event.ack();
   };
   const client = new webApi.WebClient(options.botToken, {
     ...clientOptions,
