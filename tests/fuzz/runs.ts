@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { vi } from 'vitest';
 
 /**
  * Cases per fuzzed property: `FUZZ_RUNS` when set (the bench runs 10,000), else a smaller number so
@@ -33,4 +34,10 @@ export function report(surface: string, property: string, cases: number): void {
   const file = process.env.FUZZ_REPORT;
   if (!file) return;
   appendFileSync(file, `${JSON.stringify({ surface, property, cases })}\n`);
+}
+
+// A full run (FUZZ_RUNS=10000) takes longer than the default 30 s per test: allow 20 ms per case.
+if (process.env.FUZZ_RUNS) {
+  const ms = Math.max(30_000, fuzzRuns() * 20);
+  vi.setConfig({ testTimeout: ms, hookTimeout: ms });
 }
