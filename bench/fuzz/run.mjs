@@ -132,7 +132,7 @@ const FIXED = {
     {
       broke:
         'a pagination token that comes back unchanged paged forever (SDK paginators, and the Amplify ListBranches loop): a hang',
-      fix: 'every paginator uses stopOnSameToken; the ListBranches loop stops on a repeated token',
+      fix: 'every paginator goes through untilStuck (util.ts), which stops after the same token 50 times in a row (CloudWatch Logs may send a few empty pages while more exist); the ListBranches loop likewise',
       test: 'packages/source-aws/src/checks/checks.mock.test.ts: "a pagination token that comes back unchanged ends the paging"',
     },
   ],

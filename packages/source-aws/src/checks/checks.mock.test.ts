@@ -15,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../__fixtures__/support.js';
 import { AwsAccount } from '../clients.js';
+import { STUCK_PAGES } from '../util.js';
 import { AmplifyChecker } from './amplify.js';
 import { checkEc2Region } from './ec2.js';
 import { LogGroupWatcher } from './logs.js';
@@ -191,12 +192,12 @@ describe('odd but SDK-valid answers (found by fuzzing)', () => {
       silentLogger,
     );
     expect(result.findings).toEqual([]);
-    expect(ec2.commandCalls(DescribeInstanceStatusCommand)).toHaveLength(2);
+    expect(ec2.commandCalls(DescribeInstanceStatusCommand)).toHaveLength(STUCK_PAGES + 1);
     amplify.on(ListAppsCommand).resolves({ apps: [{ appId: 'a1', name: 'shop' } as never] });
     amplify.on(ListBranchesCommand).resolves({ branches: [], nextToken: 'again' });
     const checker = new AmplifyChecker(account, testConfig().amplify, 4);
     expect((await checker.check('eu-west-1', signal)).branches).toEqual([]);
-    expect(amplify.commandCalls(ListBranchesCommand)).toHaveLength(2);
+    expect(amplify.commandCalls(ListBranchesCommand)).toHaveLength(STUCK_PAGES + 1);
   });
 
   it('a log event timestamp outside the Date range gives a finding, not a RangeError', async () => {
