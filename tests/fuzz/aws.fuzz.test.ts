@@ -329,8 +329,16 @@ const serviceError = fc
     }),
   );
 
+// Each command answers `first`, then (unless the service is stuck, 1 case in 20) the same page
+// without pagination tokens; a stuck service sends the same page and token for ever.
 const answer = fc.oneof(
-  { weight: 5, arbitrary: output.map((o) => ({ resolves: o as Record<string, unknown> })) },
+  {
+    weight: 5,
+    arbitrary: fc.tuple(output, fc.nat(19)).map(([o, n]) => ({
+      resolves: o as Record<string, unknown>,
+      stuck: n === 0,
+    })),
+  },
   { weight: 1, arbitrary: serviceError.map((e) => ({ rejects: e })) },
 );
 
@@ -393,8 +401,13 @@ describe('AWS responses, fuzzed', () => {
         async (reply, what) => {
           for (const mock of mocks) {
             mock.reset();
-            if ('resolves' in reply) mock.onAnyCommand().resolves(reply.resolves as never);
-            else mock.onAnyCommand().rejects(reply.rejects);
+            if ('resolves' in reply) {
+              const { NextToken: _a, nextToken: _b, NextMarker: _c, ...last } = reply.resolves;
+              mock
+                .onAnyCommand()
+                .resolvesOnce(reply.resolves as never)
+                .resolves((reply.stuck ? reply.resolves : last) as never);
+            } else mock.onAnyCommand().rejects(reply.rejects);
           }
           try {
             if (what === 'ec2') {
