@@ -15,11 +15,13 @@ import {
   App,
   AwsLambdaReceiver,
   HTTPReceiver,
+  isValidSlackRequest,
   type Receiver,
   SocketModeReceiver,
   webApi,
 } from '@slack/bolt';
 import { boltLogger } from './bolt-logger.js';
+import { envelopeProblem } from './envelope.js';
 import { unescapeSlack } from './mrkdwn.js';
 import { APPROVE_ACTION, REJECT_ACTION, renderForSlack, type SlackBlock } from './render.js';
 
@@ -105,6 +107,9 @@ const SLASH_THREAD = 'slash:';
 const DEDUP_MEMORY = 2_000;
 const PENDING_TTL_MS = 30 * 60_000;
 const PERSON_SUBTYPES = new Set(['file_share', 'thread_broadcast']);
+const TIMESTAMP_PROPERTY = 'opsagentSlackRequestTimestamp';
+/** Largest request body read (Bolt's own limit). */
+const BODY_LIMIT = 4 * 1024 * 1024;
 
 interface Click {
   at: number;
@@ -191,10 +196,14 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
       });
       receiver = lambdaReceiver;
     } else {
-      receiver = new HTTPReceiver({
+      const http = new HTTPReceiver({
         signingSecret: options.signingSecret,
         endpoints: path,
         logger: boltLogger(() => log),
+        // For the timestamp check in processEvent below (Bolt refuses only stale timestamps).
+        customPropertiesExtractor: (req) => ({
+          [TIMESTAMP_PROPERTY]: req.headers['x-slack-request-timestamp'],
+        }),
         customRoutes: [
           {
             path: '/healthz',
@@ -206,6 +215,43 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
           },
         ],
       });
+      // Bolt's HTTP receiver reads `body.ssl_check` without checking that the signed body is an
+      // object, in a promise nobody awaits: a signed `null` was never answered, and the unhandled
+      // rejection can end the process. The body of an event POST is read here first (Bolt uses
+      // `rawBody` when it is set); JSON that is not an object gets 400.
+      const listener = http.requestListener;
+      http.requestListener = (req, res) => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        if (req.method !== 'POST' || url.pathname !== path) {
+          listener(req, res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        req.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= BODY_LIMIT) chunks.push(chunk);
+        });
+        req.on('error', () => res.destroy());
+        req.on('end', () => {
+          if (size > BODY_LIMIT) {
+            res.writeHead(413);
+            res.end();
+            return;
+          }
+          const raw = Buffer.concat(chunks);
+          const body = lambdaBody(raw.toString(), req.headers['content-type']);
+          if (body !== undefined && !isRecord(body)) {
+            log.warn('slack request whose body is not a JSON object or form refused (400)');
+            res.writeHead(400);
+            res.end();
+            return;
+          }
+          Object.assign(req, { rawBody: raw });
+          listener(req, res);
+        });
+      };
+      receiver = http;
     }
   }
 
@@ -223,6 +269,35 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
     logger: boltLogger(() => log),
     ignoreSelf: true,
   });
+  // Bolt dereferences parts of the body before any listener runs and answers 500 (so Slack
+  // retries) when they have the wrong shape: such a body is acknowledged and ignored instead.
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = async (event) => {
+    const timestamp = Number(event.customProperties?.[TIMESTAMP_PROPERTY]);
+    if (Number.isFinite(timestamp) && timestamp - Date.now() / 1000 > 300) {
+      log.warn({ timestamp }, 'slack request dated more than five minutes ahead dropped');
+      await event.ack();
+      return;
+    }
+    const problem = envelopeProblem(event.body);
+    if (problem) {
+      log.warn({ problem }, 'malformed Slack request ignored');
+      await event.ack();
+      return;
+    }
+    // A request no listener acknowledges (a shortcut, view or command this app does not handle)
+    // is answered as soon as Bolt is done with it, instead of being held until Bolt's 3-second
+    // unhandled-request timeout.
+    let acked = false;
+    await processEvent({
+      ...event,
+      ack: async (response) => {
+        acked = true;
+        await event.ack(response);
+      },
+    });
+    if (!acked) await event.ack();
+  };
   const client = new webApi.WebClient(options.botToken, {
     ...clientOptions,
     logger: boltLogger(() => log),
@@ -307,6 +382,13 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
     // sent to the channel from a thread is still a person talking.
     if (event.subtype && !PERSON_SUBTYPES.has(event.subtype)) return;
     if (event.bot_id || !event.user || !event.channel || !event.ts) return;
+    // Events other than messages carry objects in these fields; a question needs strings.
+    if (
+      typeof event.user !== 'string' ||
+      typeof event.channel !== 'string' ||
+      typeof event.ts !== 'string'
+    )
+      return;
     if (botUserId && event.user === botUserId) return;
     const dm = event.channel_type === 'im' || event.channel.startsWith('D');
     const address: Address = dm
@@ -323,7 +405,7 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
       channel: name,
       sender: { id: event.user },
       address,
-      text: stripMention(event.text ?? ''),
+      text: stripMention(typeof event.text === 'string' ? event.text : ''),
       receivedAt: new Date(),
     });
   };
@@ -620,14 +702,86 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
         );
       }
       const handler = lambdaReceiver.toHandler();
+      const signingSecret = options.signingSecret!;
       return async (event, context) => {
-        const response = (await handler(event, context)) as LambdaResponse;
+        // Bolt's Lambda receiver parses the body before it checks the signature, and throws on a
+        // body that is not JSON (or on an event without headers): check the signature first (401),
+        // and answer what Bolt cannot read with 400 instead of failing the invocation.
+        const raw = lambdaRawBody(event);
+        const headers = (event as { headers?: unknown }).headers;
+        const signature = headerValue(headers, 'x-slack-signature');
+        const timestamp = Number(headerValue(headers, 'x-slack-request-timestamp'));
+        // Bolt only refuses stale timestamps; Slack's rule is at most five minutes either way.
+        if (
+          !signature ||
+          !Number.isFinite(timestamp) ||
+          Math.abs(Date.now() / 1000 - timestamp) > 300 ||
+          !isValidSlackRequest({
+            signingSecret,
+            body: raw,
+            headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+          })
+        ) {
+          log.info('slack request without a valid signature refused (401)');
+          return { statusCode: 401, body: '' };
+        }
+        if (!isRecord(lambdaBody(raw, headerValue(headers, 'content-type')))) {
+          log.warn('slack request whose body is not a JSON object or form refused (400)');
+          return { statusCode: 400, body: 'malformed request' };
+        }
+        let response: LambdaResponse;
+        try {
+          response = (await handler(
+            { ...event, headers: headers ?? {} } as LambdaEvent,
+            context,
+          )) as LambdaResponse;
+        } catch (error) {
+          log.warn({ err: error }, 'malformed slack request refused (400)');
+          return { statusCode: 400, body: 'malformed request' };
+        }
         if (handlerOptions.settle) await handlerOptions.settle();
         return response;
       };
     },
   };
   return channel;
+}
+
+/** The body as Bolt's Lambda receiver reads it (base64 bodies decoded the same way), for the signature. */
+function lambdaRawBody(event: LambdaEvent): string {
+  const { body, isBase64Encoded } = event as { body?: unknown; isBase64Encoded?: unknown };
+  if (typeof body !== 'string') return '';
+  return isBase64Encoded ? Buffer.from(body, 'base64').toString('ascii') : body;
+}
+
+/**
+ * The body as Bolt reads it: a form's `payload` field parsed as JSON, another form as its fields,
+ * anything else as JSON; undefined when it cannot be read.
+ */
+function lambdaBody(raw: string, contentType: string | undefined): unknown {
+  try {
+    if (contentType === 'application/x-www-form-urlencoded') {
+      const form = new URLSearchParams(raw);
+      const payload = form.get('payload');
+      return payload === null ? Object.fromEntries(form) : (JSON.parse(payload) as unknown);
+    }
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A header of an API Gateway event, by name in any case. */
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name && typeof value === 'string') return value;
+  }
+  return undefined;
 }
 
 function withSlash(url: string): string {

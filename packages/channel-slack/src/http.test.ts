@@ -280,3 +280,49 @@ describe('Slack Events API over HTTP (real Bolt receiver)', () => {
     await slack.close();
   });
 });
+
+describe('odd signed requests over HTTP (found by fuzzing)', () => {
+  it('answers a signed body that is JSON but not an object with 400, instead of never answering', async () => {
+    const h = await start({ script: [reply('never')] });
+    for (const body of ['null', '[]', '42', '"text"']) {
+      const response = await postSignedToSlackApp(h.url, body, {
+        signingSecret: SECRET,
+        contentType: 'application/json',
+      });
+      expect(response.status).toBe(400);
+    }
+    // The receiver still works afterwards.
+    const ok = await postSignedToSlackApp(h.url, appMention({ text: 'still here' }), {
+      signingSecret: SECRET,
+    });
+    expect(ok.status).toBe(200);
+  });
+
+  it('drops a signed request dated more than five minutes ahead', async () => {
+    const h = await start({ script: [reply('never')] });
+    await postSignedToSlackApp(h.url, appMention({ text: 'from the future' }), {
+      signingSecret: SECRET,
+      timestamp: Math.floor(Date.now() / 1000) + 600,
+    });
+    await h.agent.idle();
+    expect(h.model.requests).toHaveLength(0);
+  });
+
+  it('answers a signed request no listener handles (a shortcut) at once with 200', async () => {
+    const h = await start();
+    const response = await postSignedToSlackApp(
+      h.url,
+      new URLSearchParams({
+        payload: JSON.stringify({
+          type: 'shortcut',
+          callback_id: 'unknown',
+          trigger_id: '1.2.3',
+          user: { id: 'U_ALICE', team_id: 'T_FAKE' },
+          team: { id: 'T_FAKE' },
+        }),
+      }).toString(),
+      { signingSecret: SECRET },
+    );
+    expect(response.status).toBe(200);
+  });
+});

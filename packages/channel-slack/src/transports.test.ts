@@ -48,6 +48,78 @@ describe('AWS Lambda handler (API Gateway event in, response out)', () => {
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
+  it('answers bodies Bolt cannot read with 400 or an ignoring 200, never a throw or 500 (found by fuzzing)', async () => {
+    const { h, handler } = await lambdaAgent();
+    // Not JSON, signed and unsigned: Bolt threw a SyntaxError out of the handler.
+    const notJson = apiGatewayEvent('token=x&user_id=U1', {
+      signingSecret: SECRET,
+      contentType: 'application/json',
+    });
+    expect((await handler(notJson as unknown as LambdaEvent, {})).statusCode).toBe(400);
+    const unsigned = apiGatewayEvent('{', { signingSecret: SECRET, unsigned: true });
+    expect((await handler(unsigned as unknown as LambdaEvent, {})).statusCode).toBe(401);
+    const noHeaders = { ...apiGatewayEvent('{', { signingSecret: SECRET }), headers: null };
+    expect((await handler(noHeaders as unknown as LambdaEvent, {})).statusCode).toBe(401);
+    // JSON that is not an object.
+    const nullBody = apiGatewayEvent('null', {
+      signingSecret: SECRET,
+      contentType: 'application/json',
+    });
+    expect((await handler(nullBody as unknown as LambdaEvent, {})).statusCode).toBe(400);
+    // A signed event with "user": null made Bolt answer 500 (and Slack retry): now ignored.
+    const odd = appMention({ text: 'hi' });
+    (odd.event as Record<string, unknown>).user = null;
+    const response = await handler(
+      apiGatewayEvent(odd, { signingSecret: SECRET }) as unknown as LambdaEvent,
+      {},
+    );
+    expect(response.statusCode).toBe(200);
+    expect(h.model.requests).toHaveLength(0);
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('ignores an app_mention whose channel is an object instead of failing the listener (found by fuzzing)', async () => {
+    const failures: string[] = [];
+    const logger = {
+      trace() {},
+      debug() {},
+      info() {},
+      warn() {},
+      error(_fields: unknown, message?: string) {
+        failures.push(String(message));
+      },
+      child() {
+        return logger;
+      },
+    };
+    const h = await startSlackAgent({
+      script: [reply('never')],
+      channel: { mode: 'lambda' },
+      agent: { logger },
+    });
+    cleanups.push(() => h.stop());
+    const handler = h.channel.lambdaHandler({ settle: () => h.agent.idle() });
+    const odd = appMention({ text: 'hi' });
+    (odd.event as Record<string, unknown>).channel = { id: 'C_OPS' };
+    const response = await handler(
+      apiGatewayEvent(odd, { signingSecret: SECRET }) as unknown as LambdaEvent,
+      {},
+    );
+    expect(response.statusCode).toBe(200);
+    expect(failures).toEqual([]);
+    expect(h.model.requests).toHaveLength(0);
+  });
+
+  it('refuses a correctly signed request dated more than five minutes ahead (found by fuzzing)', async () => {
+    const { h, handler } = await lambdaAgent();
+    const event = apiGatewayEvent(appMention({ text: 'from the future' }), {
+      signingSecret: SECRET,
+      timestamp: Math.floor(Date.now() / 1000) + 600,
+    });
+    expect((await handler(event as unknown as LambdaEvent, {})).statusCode).toBe(401);
+    expect(h.model.requests).toHaveLength(0);
+  });
+
   it('answers url_verification and processes a retry once', async () => {
     const { h, handler } = await lambdaAgent();
     const verify = await handler(

@@ -25,7 +25,9 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** An ISO time without milliseconds, for people. */
 export function isoTime(date: Date | undefined): string {
-  return date ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'unknown';
+  return date && !Number.isNaN(date.getTime())
+    ? date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+    : 'unknown';
 }
 
 /** A limiter: `limit(fn)` runs `fn` when fewer than `n` calls are running, in order of arrival. */
@@ -44,4 +46,28 @@ export function createLimiter(n: number): <T>(fn: () => Promise<T>) => Promise<T
       else running--;
     }
   };
+}
+
+/** Pages in a row that may come back with the same token before paging stops. */
+export const STUCK_PAGES = 50;
+
+/**
+ * The pages of an SDK paginator, stopping when the service sends the same pagination token
+ * `limit` times in a row: a service stuck on one page would otherwise be paged forever. (CloudWatch
+ * Logs may send empty pages while more exist, so one repeat is not enough to stop.)
+ */
+export async function* untilStuck<Page>(
+  pages: AsyncIterable<Page>,
+  tokenOf: (page: Page) => string | undefined,
+  limit = STUCK_PAGES,
+): AsyncGenerator<Page> {
+  let previous: string | undefined;
+  let repeats = 0;
+  for await (const page of pages) {
+    yield page;
+    const token = tokenOf(page);
+    repeats = token !== undefined && token === previous ? repeats + 1 : 0;
+    if (repeats >= limit) return;
+    previous = token;
+  }
 }

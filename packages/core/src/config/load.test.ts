@@ -222,6 +222,17 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('reports a merge key that is not a map as a syntax error with its line (found by fuzzing)', () => {
+    for (const text of ['<<: *a\n', 'monitor:\n  <<: ""\n', 'a: &x 1\nmonitor:\n  <<: *x\n']) {
+      const error = configError(() => parse(text));
+      expect(error.code).toBe('CONFIG_SYNTAX');
+      expect(error.message).toContain('merge key');
+    }
+    expect(configError(() => parse('monitor:\n  <<: ""\n')).issues[0]?.path).toBe(
+      'line 2, column 3',
+    );
+  });
+
   it('keeps an injected value a string, so it cannot add structure', () => {
     const error = configError(() =>
       parse('store:\n  type: ${STORE}\n', { STORE: 'memory\nplugins: { evil: {} }' }),

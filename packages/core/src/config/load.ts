@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { LineCounter, parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { SecretRedactor } from '../logging/redact.js';
 import { buildConfigSchema, type PluginConfigSpec } from './compose.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
@@ -73,7 +73,38 @@ export function parseConfig(text: string, options: ParseConfigOptions): CoreConf
   const missing = interpolateDocument(doc, options.env);
   if (missing.length > 0) throw new ConfigError('CONFIG_INVALID', source, missing);
 
-  const tree = withoutEmptyValues(doc.toJS() ?? {}, []);
+  let js: unknown;
+  try {
+    js = doc.toJS();
+  } catch (error) {
+    // The syntax is fine but the document cannot become data, e.g. a `<<` merge key whose value
+    // is not a map or an alias of one.
+    let where = '';
+    visit(doc, {
+      Pair(_, pair) {
+        if (!isScalar(pair.key) || pair.key.source !== '<<' || where) return;
+        const value = pair.value;
+        const ok = isMap(value) || (isAlias(value) && isMap(value.resolve(doc)));
+        if (!ok && pair.key.range) {
+          const { line, col } = lineCounter.linePos(pair.key.range[0]);
+          where = `line ${line}, column ${col}`;
+        }
+      },
+    });
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(
+      'CONFIG_SYNTAX',
+      source,
+      [
+        {
+          path: where,
+          message: `${message}; a "<<" merge key takes a map or an alias (*name) of one`,
+        },
+      ],
+      { cause: error },
+    );
+  }
+  const tree = withoutEmptyValues(js ?? {}, []);
   const schema = buildConfigSchema(options.plugins);
   const result = schema.safeParse(tree);
   if (!result.success) {

@@ -9,7 +9,7 @@ import {
 import type { Finding } from '@opsagent/core';
 import type { AwsAccount } from '../clients.js';
 import type { AwsConfig } from '../config.js';
-import { createLimiter, isoTime } from '../util.js';
+import { createLimiter, isoTime, STUCK_PAGES, untilStuck } from '../util.js';
 
 /** Structured data of an Amplify finding. */
 export interface AmplifyFindingData extends Record<string, unknown> {
@@ -97,7 +97,10 @@ export class AmplifyChecker {
     let calls = 0;
     const apps: App[] = [];
     try {
-      for await (const page of paginateListApps({ client, pageSize: 100 }, {})) {
+      for await (const page of untilStuck(
+        paginateListApps({ client, pageSize: 100 }, {}),
+        (p) => p.nextToken,
+      )) {
         calls++;
         if (signal.aborted) throw signal.reason;
         apps.push(...(page.apps ?? []));
@@ -148,6 +151,7 @@ export class AmplifyChecker {
       watched.map(async (app) => {
         const branches: Branch[] = [];
         let nextToken: string | undefined;
+        let repeats = 0;
         do {
           calls++;
           const page = await limit(() =>
@@ -163,7 +167,9 @@ export class AmplifyChecker {
             ),
           );
           branches.push(...(page.branches ?? []));
-          nextToken = page.nextToken;
+          // A token that keeps coming back unchanged would page forever: stop there.
+          repeats = page.nextToken !== undefined && page.nextToken === nextToken ? repeats + 1 : 0;
+          nextToken = repeats >= STUCK_PAGES ? undefined : page.nextToken;
         } while (nextToken);
         return Promise.all(branches.map((branch) => latestJobs(app, branch)));
       }),

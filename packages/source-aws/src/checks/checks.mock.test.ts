@@ -4,6 +4,7 @@ import {
   ListBranchesCommand,
   ListJobsCommand,
 } from '@aws-sdk/client-amplify';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
@@ -14,18 +15,23 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../__fixtures__/support.js';
 import { AwsAccount } from '../clients.js';
+import { STUCK_PAGES } from '../util.js';
 import { AmplifyChecker } from './amplify.js';
 import { checkEc2Region } from './ec2.js';
+import { LogGroupWatcher } from './logs.js';
 
 const ec2 = mockClient(EC2Client);
 const amplify = mockClient(AmplifyClient);
+const logs = mockClient(CloudWatchLogsClient);
 afterEach(() => {
   ec2.reset();
   amplify.reset();
+  logs.reset();
 });
 afterAll(() => {
   ec2.restore();
   amplify.restore();
+  logs.restore();
 });
 const account = new AwsAccount(
   { name: 'default' },
@@ -172,5 +178,38 @@ describe('Amplify in a region without Amplify', () => {
     await expect(checker.check('eu-west-1', signal)).rejects.toMatchObject({
       name: 'LimitExceededException',
     });
+  });
+});
+
+describe('odd but SDK-valid answers (found by fuzzing)', () => {
+  it('a pagination token that comes back unchanged ends the paging instead of looping forever', async () => {
+    ec2.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [], NextToken: 'same' });
+    const result = await checkEc2Region(
+      account,
+      'eu-west-1',
+      testConfig().ec2,
+      signal,
+      silentLogger,
+    );
+    expect(result.findings).toEqual([]);
+    expect(ec2.commandCalls(DescribeInstanceStatusCommand)).toHaveLength(STUCK_PAGES + 1);
+    amplify.on(ListAppsCommand).resolves({ apps: [{ appId: 'a1', name: 'shop' } as never] });
+    amplify.on(ListBranchesCommand).resolves({ branches: [], nextToken: 'again' });
+    const checker = new AmplifyChecker(account, testConfig().amplify, 4);
+    expect((await checker.check('eu-west-1', signal)).branches).toEqual([]);
+    expect(amplify.commandCalls(ListBranchesCommand)).toHaveLength(STUCK_PAGES + 1);
+  });
+
+  it('a log event timestamp outside the Date range gives a finding, not a RangeError', async () => {
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [{ message: 'ERROR boom', timestamp: Number.MAX_SAFE_INTEGER }],
+    });
+    const watcher = new LogGroupWatcher(
+      { account, region: 'eu-west-1', name: '/app', pattern: '' },
+      testConfig().logs,
+    );
+    const result = await watcher.check(Date.now(), signal);
+    expect(result.findings).toHaveLength(1);
+    expect(result.findings[0]?.evidence).toContain('unknown');
   });
 });

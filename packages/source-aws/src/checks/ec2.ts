@@ -7,7 +7,7 @@ import {
 import type { Finding, Logger } from '@opsagent/core';
 import type { AwsAccount } from '../clients.js';
 import type { AwsConfig } from '../config.js';
-import { chunks, isoTime } from '../util.js';
+import { chunks, isoTime, untilStuck } from '../util.js';
 
 /** Which problem an EC2 finding is about; remediations key on it. */
 export type Ec2FindingKind =
@@ -66,10 +66,13 @@ export async function checkEc2Region(
   const client = account.ec2(region);
   let calls = 0;
   const statuses: InstanceStatus[] = [];
-  for await (const page of paginateDescribeInstanceStatus(
-    { client, pageSize: PAGE },
-    { IncludeAllInstances: true },
-    // paginators take the abort signal through the command options of each page
+  for await (const page of untilStuck(
+    paginateDescribeInstanceStatus(
+      { client, pageSize: PAGE },
+      { IncludeAllInstances: true },
+      // paginators take the abort signal through the command options of each page
+    ),
+    (p) => p.NextToken,
   )) {
     calls++;
     if (signal.aborted) throw signal.reason;
@@ -151,9 +154,9 @@ export async function checkEc2Region(
       ...tagEntries.map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] })),
       { Name: 'instance-state-name', Values: ['stopped', 'stopping'] },
     ];
-    for await (const page of paginateDescribeInstances(
-      { client, pageSize: PAGE },
-      { Filters: filters },
+    for await (const page of untilStuck(
+      paginateDescribeInstances({ client, pageSize: PAGE }, { Filters: filters }),
+      (p) => p.NextToken,
     )) {
       calls++;
       for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {

@@ -2,7 +2,7 @@ import { type FilteredLogEvent, paginateFilterLogEvents } from '@aws-sdk/client-
 import { type Finding, type LogTemplate, TemplateMiner } from '@opsagent/core';
 import type { AwsAccount } from '../clients.js';
 import type { AwsConfig } from '../config.js';
-import { isoTime } from '../util.js';
+import { isoTime, untilStuck } from '../util.js';
 
 /** One watched log group, resolved to its account and region. */
 export interface WatchedGroup {
@@ -43,7 +43,10 @@ export async function readLogEvents(
     limit: Math.min(10_000, max),
     ...(group.pattern ? { filterPattern: group.pattern } : {}),
   };
-  for await (const page of paginateFilterLogEvents({ client }, input)) {
+  for await (const page of untilStuck(
+    paginateFilterLogEvents({ client }, input),
+    (p) => p.nextToken,
+  )) {
     calls++;
     if (signal.aborted) throw signal.reason;
     events.push(...(page.events ?? []));

@@ -8,6 +8,7 @@ import { defineTool, type Tool } from '@opsagent/core';
 import { z } from 'zod';
 import { newestFirst } from '../checks/amplify.js';
 import type { AwsAccounts } from '../clients.js';
+import { untilStuck } from '../util.js';
 import { capped, target, when, whereShape } from './common.js';
 
 const appId = z.string().min(1).max(20).describe('Amplify app id, e.g. d1a2b3c4d5e6f7.');
@@ -24,12 +25,15 @@ export function createAmplifyTools(accounts: AwsAccounts): Tool[] {
         const { account, region } = await target(accounts, input, ctx.signal);
         const client = account.amplify(region);
         const lines: string[] = [];
-        for await (const page of paginateListApps({ client, pageSize: 100 }, {})) {
+        for await (const page of untilStuck(
+          paginateListApps({ client, pageSize: 100 }, {}),
+          (p) => p.nextToken,
+        )) {
           for (const app of page.apps ?? []) {
             const branches: string[] = [];
-            for await (const bp of paginateListBranches(
-              { client, pageSize: 50 },
-              { appId: app.appId },
+            for await (const bp of untilStuck(
+              paginateListBranches({ client, pageSize: 50 }, { appId: app.appId }),
+              (p) => p.nextToken,
             )) {
               for (const b of bp.branches ?? [])
                 branches.push(

@@ -46,7 +46,7 @@ export function tagText(
 
 /** ISO time, or `-`. */
 export function when(date: Date | undefined): string {
-  return date ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-';
+  return date && !Number.isNaN(date.getTime()) ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-';
 }
 
 /** A list capped for the model, saying how many were left out. */

@@ -9,6 +9,7 @@ import {
 import { defineTool, type Tool } from '@opsagent/core';
 import { z } from 'zod';
 import type { AwsAccounts } from '../clients.js';
+import { untilStuck } from '../util.js';
 import { capped, tagText, target, when, whereShape } from './common.js';
 
 const instanceId = z
@@ -45,9 +46,12 @@ export function createEc2Tools(accounts: AwsAccounts): Tool[] {
           ...(input.states ? [{ Name: 'instance-state-name', Values: input.states }] : []),
         ];
         const lines: string[] = [];
-        for await (const page of paginateDescribeInstances(
-          { client: account.ec2(region), pageSize: 1000 },
-          filters.length > 0 ? { Filters: filters } : {},
+        for await (const page of untilStuck(
+          paginateDescribeInstances(
+            { client: account.ec2(region), pageSize: 1000 },
+            filters.length > 0 ? { Filters: filters } : {},
+          ),
+          (p) => p.NextToken,
         )) {
           for (const i of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
             const name = i.Tags?.find((t) => t.Key === 'Name')?.Value ?? '-';
@@ -115,9 +119,12 @@ export function createEc2Tools(accounts: AwsAccounts): Tool[] {
           );
           statuses.push(...(out.InstanceStatuses ?? []));
         } else {
-          for await (const page of paginateDescribeInstanceStatus(
-            { client, pageSize: 1000 },
-            { IncludeAllInstances: true },
+          for await (const page of untilStuck(
+            paginateDescribeInstanceStatus(
+              { client, pageSize: 1000 },
+              { IncludeAllInstances: true },
+            ),
+            (p) => p.NextToken,
           )) {
             statuses.push(...(page.InstanceStatuses ?? []));
           }

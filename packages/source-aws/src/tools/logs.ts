@@ -3,6 +3,7 @@ import { defineTool, renderDigest, TemplateMiner, type Tool } from '@opsagent/co
 import { z } from 'zod';
 import { readLogEvents } from '../checks/logs.js';
 import type { AwsAccounts } from '../clients.js';
+import { untilStuck } from '../util.js';
 import { capped, minutesField, target, when, whereShape } from './common.js';
 
 /** The default pattern of error searches. */
@@ -31,9 +32,12 @@ export function createLogsTools(accounts: AwsAccounts, now: () => number = Date.
       async run(input, ctx) {
         const { account, region } = await target(accounts, input, ctx.signal);
         const lines: string[] = [];
-        for await (const page of paginateDescribeLogGroups(
-          { client: account.logs(region), pageSize: 50 },
-          input.prefix ? { logGroupNamePrefix: input.prefix } : {},
+        for await (const page of untilStuck(
+          paginateDescribeLogGroups(
+            { client: account.logs(region), pageSize: 50 },
+            input.prefix ? { logGroupNamePrefix: input.prefix } : {},
+          ),
+          (p) => p.nextToken,
         )) {
           for (const g of page.logGroups ?? []) {
             lines.push(

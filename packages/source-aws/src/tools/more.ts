@@ -13,7 +13,7 @@ import { defineTool, renderDigest, TemplateMiner, type Tool } from '@opsagent/co
 import { z } from 'zod';
 import { readLogEvents } from '../checks/logs.js';
 import type { AwsAccounts } from '../clients.js';
-import { chunks } from '../util.js';
+import { chunks, untilStuck } from '../util.js';
 import { capped, minutesField, target, when, whereShape } from './common.js';
 import { ERROR_PATTERN } from './logs.js';
 
@@ -195,9 +195,9 @@ export function createLambdaTools(accounts: AwsAccounts, now: () => number = Dat
       async run(input, ctx) {
         const { account, region } = await target(accounts, input, ctx.signal);
         const lines: string[] = [];
-        for await (const page of paginateListFunctions(
-          { client: account.lambda(region), pageSize: 50 },
-          {},
+        for await (const page of untilStuck(
+          paginateListFunctions({ client: account.lambda(region), pageSize: 50 }, {}),
+          (p) => p.NextMarker,
         )) {
           for (const f of page.Functions ?? [])
             lines.push(

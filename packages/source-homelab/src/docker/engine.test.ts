@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type FakeDockerEngine, startFakeDockerEngine } from '@opsagent/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { containerFindings, RestartTracker } from './container.js';
@@ -162,5 +166,32 @@ describe('container findings', () => {
     expect(finding?.title).toContain('3 restarts');
     // Quiet for longer than the window: no loop any more.
     expect(loop(8, 30)).toEqual([]);
+  });
+});
+
+describe('Docker answers of the wrong shape (found by fuzzing)', () => {
+  it('a list entry of null, an odd id and a non-container inspect give DOCKER_API_ERROR, not a TypeError or zod error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsagent-docker-odd-'));
+    const socketPath = join(dir, 'docker.sock');
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url?.startsWith('/containers/json') ? '[null, {"Id": "a b/../x"}]' : '{}');
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      const docker = createDockerEngineClient({ socketPath });
+      await expect(docker.containers()).rejects.toMatchObject({
+        code: 'DOCKER_API_ERROR',
+        message: expect.stringContaining('not a container (Id:'),
+      });
+      // The id from the daemon is encoded into the path, not spliced in.
+      expect(paths).toContain('/containers/a%20b%2F..%2Fx/json');
+      await expect(docker.inspect('web')).rejects.toMatchObject({ code: 'DOCKER_API_ERROR' });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

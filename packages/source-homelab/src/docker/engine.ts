@@ -135,6 +135,21 @@ export function createDockerEngineClient(options: DockerEngineOptions = {}): Doc
     }
   }
 
+  /** parseInspect, with a coded error naming the field when Docker's answer is not a container. */
+  function toContainer(raw: unknown, what: string): ContainerInfo {
+    try {
+      return parseInspect(raw);
+    } catch (error) {
+      const issue = (error as { issues?: Array<{ path: PropertyKey[]; message: string }> })
+        .issues?.[0];
+      throw new OpsAgentError(
+        'DOCKER_API_ERROR',
+        `${what}: Docker sent something that is not a container${issue ? ` (${issue.path.map(String).join('.') || 'the body'}: ${issue.message})` : ''}`,
+        { category: 'third-party', cause: error },
+      );
+    }
+  }
+
   async function inspect(nameOrId: string, signal?: AbortSignal): Promise<ContainerInfo> {
     const name = assertContainerName(nameOrId);
     const raw = await json(
@@ -142,7 +157,7 @@ export function createDockerEngineClient(options: DockerEngineOptions = {}): Doc
       `inspect container ${name}`,
       signal,
     );
-    return parseInspect(raw);
+    return toContainer(raw, `inspect container ${name}`);
   }
 
   return {
@@ -158,11 +173,18 @@ export function createDockerEngineClient(options: DockerEngineOptions = {}): Doc
         );
       }
       const ids = list
-        .map((entry) => (entry as { Id?: unknown }).Id)
+        .map((entry) => (entry as { Id?: unknown } | null)?.Id)
         .filter((id): id is string => typeof id === 'string');
       const inspected = await Promise.allSettled(
         ids.map(async (id) =>
-          parseInspect(await json(`/containers/${id}/json`, `inspect container ${id}`, signal)),
+          toContainer(
+            await json(
+              `/containers/${encodeURIComponent(id)}/json`,
+              `inspect container ${id}`,
+              signal,
+            ),
+            `inspect container ${id}`,
+          ),
         ),
       );
       // A container removed between list and inspect is simply gone.
@@ -187,7 +209,11 @@ export function createDockerEngineClient(options: DockerEngineOptions = {}): Doc
       });
       if (logOptions.since)
         params.set('since', String(Math.floor(logOptions.since.getTime() / 1000)));
-      const res = await call('GET', `/containers/${container.id}/logs?${params}`, signal);
+      const res = await call(
+        'GET',
+        `/containers/${encodeURIComponent(container.id)}/logs?${params}`,
+        signal,
+      );
       if (res.status !== 200) fail(res, `logs of ${container.name}`);
       // Without a TTY the body is multiplexed (API 1.42+ says so in Content-Type; older ones do not).
       const multiplexed =

@@ -73,6 +73,30 @@ describe('Home Assistant REST client', () => {
   });
 });
 
+describe('Home Assistant answers of the wrong shape (found by fuzzing)', () => {
+  const answering = (body: string) =>
+    createHomeAssistantClient({
+      url: 'http://127.0.0.1:9',
+      token: 'tok',
+      fetch: async () => new Response(body, { status: 200 }),
+    });
+
+  it('an entity state that is not one is a coded HA_API_ERROR, not a zod error', async () => {
+    for (const body of ['null', '[]', '{"entity_id": 1}', '"on"']) {
+      await expect(answering(body).state('light.kitchen')).rejects.toMatchObject({
+        code: 'HA_API_ERROR',
+        message: expect.stringContaining('light.kitchen'),
+      });
+    }
+  });
+
+  it('a states list that is not a list is an error, not an empty house', async () => {
+    await expect(answering('{"message": "hi"}').states()).rejects.toMatchObject({
+      code: 'HA_API_ERROR',
+    });
+  });
+});
+
 describe('finding entities by name', () => {
   const states = entities.map((e) => ({ ...e, last_changed: '', last_updated: '' }));
   it('finds "living room lights" as the light, not the sensor', () => {

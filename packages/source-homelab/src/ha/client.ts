@@ -146,7 +146,15 @@ export function createHomeAssistantClient(options: HomeAssistantOptions): HomeAs
         });
     },
     async states(signal) {
-      return parseStates(await call('GET', '/api/states', undefined, signal));
+      const raw = await call('GET', '/api/states', undefined, signal);
+      if (raw !== undefined && !Array.isArray(raw)) {
+        throw new OpsAgentError(
+          'HA_API_ERROR',
+          `Home Assistant answered GET /api/states with something other than a list of states`,
+          { category: 'third-party' },
+        );
+      }
+      return parseStates(raw);
     },
     async state(entityId, signal) {
       if (!ENTITY_ID.test(entityId))
@@ -157,7 +165,16 @@ export function createHomeAssistantClient(options: HomeAssistantOptions): HomeAs
         );
       const raw = await call('GET', `/api/states/${entityId}`, undefined, signal);
       if (raw === undefined) return undefined;
-      return stateSchema.parse(raw) as EntityState;
+      const parsed = stateSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new OpsAgentError(
+          'HA_API_ERROR',
+          `Home Assistant sent an entity state that is not one for ${entityId} (${issue?.path.join('.') || 'the body'}: ${issue?.message ?? 'invalid'})`,
+          { category: 'third-party' },
+        );
+      }
+      return parsed.data as EntityState;
     },
     async callService(domain, service, data, signal) {
       if (!SLUG.test(domain) || !SLUG.test(service)) {
