@@ -218,6 +218,31 @@ export interface PostSignedOptions {
   contentType?: string;
 }
 
+/** The raw body and headers (lower-case names, in Slack's order) of a request as Slack sends it. */
+function slackRequest(
+  body: Record<string, unknown> | string,
+  options: PostSignedOptions,
+): { raw: string; headers: Array<[string, string]> } {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  const contentType =
+    options.contentType ??
+    (typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/json');
+  const signed = signSlackRequest(options.signingSecret, raw, {
+    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+    contentType,
+  });
+  const headers: Array<[string, string]> = [['content-type', contentType]];
+  if (!options.unsigned) {
+    headers.push(['x-slack-request-timestamp', signed['x-slack-request-timestamp']]);
+    headers.push(['x-slack-signature', options.signature ?? signed['x-slack-signature']]);
+  }
+  if (options.retryNum !== undefined) {
+    headers.push(['x-slack-retry-num', String(options.retryNum)]);
+    headers.push(['x-slack-retry-reason', 'http_timeout']);
+  }
+  return { raw, headers };
+}
+
 /**
  * POSTs a signed request to a Slack app's endpoint, as Slack does: a JSON body for events, or a
  * form body (string) for interactivity and slash commands. Resolves with status and body text.
@@ -227,24 +252,12 @@ export async function postSignedToSlackApp(
   body: Record<string, unknown> | string,
   options: PostSignedOptions,
 ): Promise<{ status: number; body: string; headers: Headers }> {
-  const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  const contentType =
-    options.contentType ??
-    (typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/json');
-  const signed = signSlackRequest(options.signingSecret, raw, {
-    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
-    contentType,
+  const { raw, headers } = slackRequest(body, options);
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: Object.fromEntries(headers),
+    body: raw,
   });
-  const headers: Record<string, string> = { 'content-type': contentType };
-  if (!options.unsigned) {
-    headers['x-slack-request-timestamp'] = signed['x-slack-request-timestamp'];
-    headers['x-slack-signature'] = options.signature ?? signed['x-slack-signature'];
-  }
-  if (options.retryNum !== undefined) {
-    headers['x-slack-retry-num'] = String(options.retryNum);
-    headers['x-slack-retry-reason'] = 'http_timeout';
-  }
-  const response = await fetch(url, { method: 'POST', headers, body: raw });
   return { status: response.status, body: await response.text(), headers: response.headers };
 }
 
@@ -253,23 +266,15 @@ export function apiGatewayEvent(
   body: Record<string, unknown> | string,
   options: PostSignedOptions & { path?: string },
 ): Record<string, unknown> {
-  const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  const contentType =
-    options.contentType ??
-    (typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/json');
-  const signed = signSlackRequest(options.signingSecret, raw, {
-    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
-    contentType,
-  });
-  const headers: Record<string, string> = { 'Content-Type': contentType };
-  if (!options.unsigned) {
-    headers['X-Slack-Request-Timestamp'] = signed['x-slack-request-timestamp'];
-    headers['X-Slack-Signature'] = options.signature ?? signed['x-slack-signature'];
-  }
-  if (options.retryNum !== undefined) {
-    headers['X-Slack-Retry-Num'] = String(options.retryNum);
-    headers['X-Slack-Retry-Reason'] = 'http_timeout';
-  }
+  const request = slackRequest(body, options);
+  const raw = request.raw;
+  // API Gateway passes the names as the client wrote them: `Content-Type`, `X-Slack-Signature`.
+  const headers = Object.fromEntries(
+    request.headers.map(([name, value]) => [
+      name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase()),
+      value,
+    ]),
+  );
   const path = options.path ?? '/slack/events';
   return {
     resource: path,
