@@ -118,22 +118,26 @@ export function createAwsRemediations(
   };
   const timeoutMs = t.initialDelayMs + t.timeoutMs + 60_000;
 
-  const ec2Healthy = async (input: z.output<typeof ec2Input>, ctx: RemediationContext) => {
+  type Ec2Input = z.output<typeof ec2Input>;
+  /** The EC2 client of the input's account and region. */
+  const ec2 = (input: Ec2Input) => accounts.get(input.account).ec2(input.region);
+  /** The instance as plans name it: `i-0abc in eu-west-1 (account prod)`. */
+  const instance = (input: Ec2Input) =>
+    `${input.instanceId} in ${input.region}${input.account ? ` (account ${input.account})` : ''}`;
+
+  const ec2Healthy = async (input: Ec2Input, ctx: RemediationContext) => {
     let last = 'no status yet';
     return poll(
       t,
       ctx.signal,
       async () => {
-        const out = await accounts
-          .get(input.account)
-          .ec2(input.region)
-          .send(
-            new DescribeInstanceStatusCommand({
-              InstanceIds: [input.instanceId],
-              IncludeAllInstances: true,
-            }),
-            { abortSignal: ctx.signal },
-          );
+        const out = await ec2(input).send(
+          new DescribeInstanceStatusCommand({
+            InstanceIds: [input.instanceId],
+            IncludeAllInstances: true,
+          }),
+          { abortSignal: ctx.signal },
+        );
         const s = out.InstanceStatuses?.[0];
         last = `state ${s?.InstanceState?.Name ?? '?'}, system ${s?.SystemStatus?.Status ?? '?'}, instance ${s?.InstanceStatus?.Status ?? '?'}`;
         if (
@@ -157,27 +161,21 @@ export function createAwsRemediations(
       input: ec2Input,
       risk: 'medium',
       timeoutMs,
-      describe: (input) =>
-        `reboot EC2 instance ${input.instanceId} in ${input.region}${input.account ? ` (account ${input.account})` : ''}`,
+      describe: (input) => `reboot EC2 instance ${instance(input)}`,
       appliesTo: (finding) => ec2FindingInput(finding, ['system-impaired', 'instance-impaired']),
       dryRun: (input, ctx) =>
         dryRunEc2(
           () =>
-            accounts
-              .get(input.account)
-              .ec2(input.region)
-              .send(new RebootInstancesCommand({ InstanceIds: [input.instanceId], DryRun: true }), {
-                abortSignal: ctx.signal,
-              }),
+            ec2(input).send(
+              new RebootInstancesCommand({ InstanceIds: [input.instanceId], DryRun: true }),
+              { abortSignal: ctx.signal },
+            ),
           `reboot ${input.instanceId}`,
         ),
       async execute(input, ctx) {
-        await accounts
-          .get(input.account)
-          .ec2(input.region)
-          .send(new RebootInstancesCommand({ InstanceIds: [input.instanceId] }), {
-            abortSignal: ctx.signal,
-          });
+        await ec2(input).send(new RebootInstancesCommand({ InstanceIds: [input.instanceId] }), {
+          abortSignal: ctx.signal,
+        });
         return { ok: true, detail: `reboot of ${input.instanceId} in ${input.region} requested` };
       },
       verify: ec2Healthy,
@@ -188,27 +186,22 @@ export function createAwsRemediations(
       input: ec2Input,
       risk: 'low',
       timeoutMs,
-      describe: (input) =>
-        `start EC2 instance ${input.instanceId} in ${input.region}${input.account ? ` (account ${input.account})` : ''}`,
+      describe: (input) => `start EC2 instance ${instance(input)}`,
       appliesTo: (finding) => ec2FindingInput(finding, ['stopped']),
       dryRun: (input, ctx) =>
         dryRunEc2(
           () =>
-            accounts
-              .get(input.account)
-              .ec2(input.region)
-              .send(new StartInstancesCommand({ InstanceIds: [input.instanceId], DryRun: true }), {
-                abortSignal: ctx.signal,
-              }),
+            ec2(input).send(
+              new StartInstancesCommand({ InstanceIds: [input.instanceId], DryRun: true }),
+              { abortSignal: ctx.signal },
+            ),
           `start ${input.instanceId}`,
         ),
       async execute(input, ctx) {
-        const out = await accounts
-          .get(input.account)
-          .ec2(input.region)
-          .send(new StartInstancesCommand({ InstanceIds: [input.instanceId] }), {
-            abortSignal: ctx.signal,
-          });
+        const out = await ec2(input).send(
+          new StartInstancesCommand({ InstanceIds: [input.instanceId] }),
+          { abortSignal: ctx.signal },
+        );
         const change = out.StartingInstances?.[0];
         return {
           ok: true,
