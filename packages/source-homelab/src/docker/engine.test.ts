@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeDockerEngine, startFakeDockerEngine } from '@opsagent/testkit';
@@ -98,6 +99,49 @@ describe('Docker Engine API client', () => {
       message: expect.stringContaining('is Docker installed'),
     });
     expect(await gone.ping()).toBe(false);
+  });
+
+  it('sends a GET once more when the daemon drops a kept-alive connection as it is reused; a POST is not resent', async () => {
+    // A daemon that answers the first request on each connection, keeps it open, and drops it
+    // when a second request arrives: the idle-close race, made certain.
+    const dir = mkdtempSync(join(tmpdir(), 'docker-reset-'));
+    const socketPath = join(dir, 'docker.sock');
+    const seen: string[] = [];
+    const sockets = new Set<Socket>();
+    const server = createNetServer((socket) => {
+      sockets.add(socket);
+      let served = false;
+      socket.on('data', (chunk) => {
+        const line = chunk.toString('latin1').split('\r\n')[0] ?? '';
+        seen.push(`${served ? 'dropped' : 'served'} ${line}`);
+        if (served) return socket.destroy();
+        served = true;
+        const body = line.startsWith('POST') ? '' : '[]';
+        socket.write(
+          `HTTP/1.1 ${body ? '200 OK' : '204 No Content'}\r\nContent-Type: application/json\r\n` +
+            `Content-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n${body}`,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      const docker = createDockerEngineClient({ socketPath });
+      expect(await docker.containers()).toEqual([]);
+      expect(await docker.containers()).toEqual([]);
+      expect(seen).toEqual([
+        'served GET /containers/json?all=1 HTTP/1.1',
+        'dropped GET /containers/json?all=1 HTTP/1.1',
+        'served GET /containers/json?all=1 HTTP/1.1',
+      ]);
+      await expect(docker.restart('web')).rejects.toMatchObject({ code: 'DOCKER_UNREACHABLE' });
+      expect(seen.filter((s) => s.includes('POST'))).toEqual([
+        'dropped POST /containers/web/restart?t=10 HTTP/1.1',
+      ]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

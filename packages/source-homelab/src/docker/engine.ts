@@ -64,7 +64,16 @@ export function createDockerEngineClient(options: DockerEngineOptions = {}): Doc
   const socketPath = options.socketPath ?? process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
   const timeoutMs = options.timeoutMs ?? 10_000;
 
-  function call(method: string, path: string, signal?: AbortSignal): Promise<RawResponse> {
+  /**
+   * One request. A GET that fails with a reset on a kept-alive socket is sent once more on a fresh
+   * one: the daemon may close an idle connection just as we reuse it (the Node docs' own advice).
+   */
+  function call(
+    method: string,
+    path: string,
+    signal?: AbortSignal,
+    retried = false,
+  ): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       const req = request(
         { socketPath, path, method, headers: { host: 'docker' }, timeout: timeoutMs, signal },
@@ -90,6 +99,13 @@ export function createDockerEngineClient(options: DockerEngineOptions = {}): Doc
       );
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (error instanceof OpsAgentError || error.name === 'AbortError') return reject(error);
+        if (
+          method === 'GET' &&
+          !retried &&
+          req.reusedSocket &&
+          (error.code === 'ECONNRESET' || error.code === 'EPIPE')
+        )
+          return resolve(call(method, path, signal, true));
         reject(
           new OpsAgentError(
             'DOCKER_UNREACHABLE',
