@@ -65,18 +65,27 @@ export function createDockerEngineClient(options: DockerEngineOptions = {}): Doc
   const timeoutMs = options.timeoutMs ?? 10_000;
 
   /**
-   * One request. A GET that fails with a reset on a kept-alive socket is sent once more on a fresh
-   * one: the daemon may close an idle connection just as we reuse it (the Node docs' own advice).
+   * One request, on a connection of its own (`agent: false`). A kept-alive socket can be closed by
+   * the daemon, or hit its idle timer, just as it is reused; a unix socket costs next to nothing to
+   * open, so none is kept. `ms` bounds the time without a byte from the daemon.
    */
   function call(
     method: string,
     path: string,
     signal?: AbortSignal,
-    retried = false,
+    ms = timeoutMs,
   ): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { socketPath, path, method, headers: { host: 'docker' }, timeout: timeoutMs, signal },
+        {
+          socketPath,
+          path,
+          method,
+          headers: { host: 'docker' },
+          timeout: ms,
+          signal,
+          agent: false,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -92,20 +101,13 @@ export function createDockerEngineClient(options: DockerEngineOptions = {}): Doc
       );
       req.on('timeout', () =>
         req.destroy(
-          new OpsAgentError('TIMEOUT', `Docker ${method} ${path} timed out after ${timeoutMs} ms`, {
+          new OpsAgentError('TIMEOUT', `Docker ${method} ${path} timed out after ${ms} ms`, {
             retryable: true,
           }),
         ),
       );
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (error instanceof OpsAgentError || error.name === 'AbortError') return reject(error);
-        if (
-          method === 'GET' &&
-          !retried &&
-          req.reusedSocket &&
-          (error.code === 'ECONNRESET' || error.code === 'EPIPE')
-        )
-          return resolve(call(method, path, signal, true));
         reject(
           new OpsAgentError(
             'DOCKER_UNREACHABLE',
@@ -240,10 +242,13 @@ export function createDockerEngineClient(options: DockerEngineOptions = {}): Doc
     },
     async restart(nameOrId, stopTimeoutS = 10, signal) {
       const name = assertContainerName(nameOrId);
+      const stopS = Math.max(0, Math.floor(stopTimeoutS));
+      // The daemon answers only once the container stopped (up to t seconds) and started again.
       const res = await call(
         'POST',
-        `/containers/${encodeURIComponent(name)}/restart?t=${Math.max(0, Math.floor(stopTimeoutS))}`,
+        `/containers/${encodeURIComponent(name)}/restart?t=${stopS}`,
         signal,
+        timeoutMs + stopS * 1000,
       );
       if (res.status !== 204 && res.status !== 200) fail(res, `restart container ${name}`);
     },

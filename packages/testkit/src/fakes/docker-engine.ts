@@ -144,6 +144,8 @@ export interface FakeDockerEngine {
   onRestart?: (spec: FakeContainerSpec) => void;
   /** Makes every request hang (the daemon stuck) until set back to false. */
   hang: boolean;
+  /** How long a restart takes before the daemon answers (a container slow to stop), in ms; default 0. */
+  restartDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -187,6 +189,7 @@ export async function startFakeDockerEngine(
       containers.set(spec.name, spec);
     },
     hang: false,
+    restartDelayMs: 0,
     async close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
@@ -258,6 +261,11 @@ export async function startFakeDockerEngine(
       spec.state = 'running';
       spec.startedAt = new Date().toISOString();
       engine.onRestart?.(spec);
+      if (engine.restartDelayMs > 0) {
+        const timer = setTimeout(() => send(res, 204), engine.restartDelayMs);
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
       return send(res, 204);
     }
     return send(res, 405, { message: `fake docker: ${method} ${path} not supported` });
