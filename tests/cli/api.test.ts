@@ -1,11 +1,18 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  cliEnv,
+  eventually,
+  opsagentBin,
+  type RunningCli,
+  runCliSync,
+  startCli,
+  waitForApi,
+} from '../helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const labCli = fileURLToPath(new URL('../fixtures/cli-lab.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-api-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,50 +44,16 @@ api:
 ${extra}`;
 }
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+const running: RunningCli[] = [];
+afterEach(async () => {
+  for (const run of running.splice(0)) await run.stop('SIGKILL');
 });
 
 /** Starts `opsagent run` (through `script`) and resolves with the API's URL once it listens. */
-async function startRun(script: string, cwd: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [script, 'run', '--config', 'opsagent.yaml'], {
-    cwd,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  let stdout = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the API did not start: ${stderr}`)), 20_000);
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-      const match = /management API on (http:\/\/\S+)/.exec(stderr);
-      if (match && stderr.includes('running preset')) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`opsagent run exited with ${code}: ${stderr}`));
-    });
-  });
-  return {
-    child,
-    url,
-    stderr: () => stderr,
-    stdout: () => stdout,
-    exit: () =>
-      new Promise<number | null>((resolve) => {
-        if (child.exitCode !== null) resolve(child.exitCode);
-        else child.on('exit', (code) => resolve(code));
-      }),
-  };
+async function startRun(script: string, cwd: string, env: Record<string, string>) {
+  const run = startCli(['run', '--config', 'opsagent.yaml'], { cwd, env, bin: script });
+  running.push(run);
+  return Object.assign(run, { url: await waitForApi(run) });
 }
 
 async function call(url: string, path: string, init: { method?: string; token?: string } = {}) {
@@ -98,27 +71,12 @@ async function call(url: string, path: string, init: { method?: string; token?: 
   return { status: response.status, json, text };
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 describe('opsagent run with the management API', () => {
   it('serves health, status and approvals; an approval over HTTP runs once; SIGTERM closes it', async () => {
     const cwd = mkdtempSync(join(dir, 'lab-'));
     writeFileSync(join(cwd, 'opsagent.yaml'), config('  metrics: open\n'));
     const marker = join(cwd, 'restarts.log');
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: cwd,
-      OPSAGENT_DATA_DIR: join(cwd, 'data'),
-      OPSAGENT_API_TOKEN: TOKEN,
-      LAB_MARKER: marker,
-    };
+    const env = cliEnv(cwd, { OPSAGENT_API_TOKEN: TOKEN, LAB_MARKER: marker });
     const run = await startRun(labCli, cwd, env);
 
     expect(await call(run.url, '/healthz')).toMatchObject({ status: 200, json: { status: 'ok' } });
@@ -172,8 +130,7 @@ describe('opsagent run with the management API', () => {
     expect(metrics.text).toMatch(/opsagent_checks_total\{source="lab",outcome="ok"\} [1-9]/);
     expect(metrics.text).toContain('opsagent_messages_total{channel="console",direction="out"}');
 
-    run.child.kill('SIGTERM');
-    expect(await run.exit()).toBe(0);
+    expect(await run.stop('SIGTERM')).toBe(0);
     expect(run.stderr()).toContain('SIGTERM, stopping');
     expect(run.stderr()).not.toContain(TOKEN);
     expect(run.stdout()).not.toContain(TOKEN);
@@ -187,46 +144,16 @@ describe('opsagent run with the management API', () => {
       join(cwd, 'opsagent.yaml'),
       config().replace('principal: ci-bot', 'principal: nobody'),
     );
-    const result = spawnSync(process.execPath, [bin, 'run'], {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: cwd,
-        OPSAGENT_DATA_DIR: join(cwd, 'data'),
-        OPSAGENT_API_TOKEN: TOKEN,
-      },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(result.status).toBe(2);
+    const result = runCliSync(['run'], { cwd, env: cliEnv(cwd, { OPSAGENT_API_TOKEN: TOKEN }) });
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('api.tokens[0].principal');
     expect(result.stderr).toContain('"nobody"');
     expect(result.stderr).not.toContain(TOKEN);
-    const doctor = spawnSync(process.execPath, [bin, 'doctor'], {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: cwd,
-        OPSAGENT_DATA_DIR: join(cwd, 'data'),
-        OPSAGENT_API_TOKEN: TOKEN,
-      },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const doctor = runCliSync(['doctor'], { cwd, env: cliEnv(cwd, { OPSAGENT_API_TOKEN: TOKEN }) });
     expect(doctor.stdout).toMatch(/✗ api .*api\.tokens\[0\]\.principal/);
     expect(doctor.stdout).not.toContain(TOKEN);
     writeFileSync(join(cwd, 'opsagent.yaml'), config());
-    const fixed = spawnSync(process.execPath, [bin, 'doctor'], {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: cwd,
-        OPSAGENT_DATA_DIR: join(cwd, 'data'),
-        OPSAGENT_API_TOKEN: TOKEN,
-      },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const fixed = runCliSync(['doctor'], { cwd, env: cliEnv(cwd, { OPSAGENT_API_TOKEN: TOKEN }) });
     expect(fixed.stdout).toContain('✓ api');
     expect(fixed.stdout).toContain('1 token(s) acting as ci-bot');
   });
@@ -234,18 +161,11 @@ describe('opsagent run with the management API', () => {
   it('refuses a short token in the config, without printing it', () => {
     const cwd = mkdtempSync(join(dir, 'short-token-'));
     writeFileSync(join(cwd, 'opsagent.yaml'), config());
-    const result = spawnSync(process.execPath, [bin, 'run'], {
+    const result = runCliSync(['run'], {
       cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: cwd,
-        OPSAGENT_DATA_DIR: join(cwd, 'data'),
-        OPSAGENT_API_TOKEN: 'hunter2',
-      },
-      encoding: 'utf8',
-      timeout: 30_000,
+      env: cliEnv(cwd, { OPSAGENT_API_TOKEN: 'hunter2' }),
     });
-    expect(result.status).toBe(2);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('api.tokens[0].token');
     expect(result.stderr).not.toContain('hunter2');
   });
@@ -263,20 +183,17 @@ describe('opsagent run with the management API', () => {
         });
       });
     });
-    const run = await startRun(bin, cwd, {
-      PATH: process.env.PATH ?? '',
-      HOME: cwd,
-      OPSAGENT_DATA_DIR: join(cwd, 'data'),
-      OPSAGENT_API_TOKEN: TOKEN,
-      OPSAGENT_API_PORT: String(probe),
-    });
+    const run = await startRun(
+      opsagentBin,
+      cwd,
+      cliEnv(cwd, { OPSAGENT_API_TOKEN: TOKEN, OPSAGENT_API_PORT: String(probe) }),
+    );
     expect(run.url).toBe(`http://127.0.0.1:${probe}`);
     const status = await call(run.url, '/v1/status', { token: TOKEN });
     expect(status.status).toBe(200);
     expect(JSON.stringify(status.json.reports)).toMatch(/CPU/);
     expect(JSON.stringify(status.json.reports)).toMatch(/Memory/);
     expect((await call(run.url, '/metrics')).status).toBe(401);
-    run.child.kill('SIGTERM');
-    expect(await run.exit()).toBe(0);
+    expect(await run.stop('SIGTERM')).toBe(0);
   });
 });

@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
 import {
   type FakeAnthropicServer,
   type FakeAws,
@@ -12,13 +10,13 @@ import {
 } from '@opsagent/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedAwsWorld } from '../fixtures/aws-world.js';
+import { cliEnv, eventually, type RunningCli, startCli, waitForApi } from '../helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-aws-e2e-'));
 const TOKEN = 'aws-e2e-token-5d8a1c3e9b7f2046';
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+const running: RunningCli[] = [];
+afterAll(async () => {
+  for (const run of running) await run.stop('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -69,15 +67,6 @@ async function call(url: string, path: string, method = 'GET') {
     headers: { authorization: `Bearer ${TOKEN}` },
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 interface Approval {
@@ -135,12 +124,9 @@ describe('aws-monitor end to end', () => {
       };
       const cwd = mkdtempSync(join(dir, 'run-'));
       writeFileSync(join(cwd, 'opsagent.yaml'), CONFIG);
-      const child = spawn(process.execPath, [bin, 'run'], {
+      const run = startCli(['run'], {
         cwd,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: cwd,
-          OPSAGENT_DATA_DIR: join(cwd, 'data'),
+        env: cliEnv(cwd, {
           OPSAGENT_API_TOKEN: TOKEN,
           ANTHROPIC_API_KEY: 'sk-ant-test-key-aws',
           ANTHROPIC_BASE_URL: model.url,
@@ -151,27 +137,10 @@ describe('aws-monitor end to end', () => {
           AWS_ACCESS_KEY_ID: 'AKIDFAKE',
           AWS_SECRET_ACCESS_KEY: 'fake-secret-key',
           AWS_REGION: 'eu-west-1',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        }),
       });
-      children.push(child);
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.on('data', (chunk) => {
-        stdout += chunk;
-      });
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no API: ${stderr}`)), 20_000);
-        child.stderr?.on('data', (chunk) => {
-          stderr += chunk;
-          const match = /management API on (http:\/\/\S+)/.exec(stderr);
-          if (match && stderr.includes('running preset')) {
-            clearTimeout(timer);
-            resolve(match[1] as string);
-          }
-        });
-        child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-      });
+      running.push(run);
+      const url = await waitForApi(run);
 
       // Proposals for the instance and the build, from the monitor.
       const approvals = await eventually('two pending approvals', async () => {
@@ -212,7 +181,7 @@ describe('aws-monitor end to end', () => {
       expect(mail.to).toEqual(['oncall@example.com']);
       expect(mail.text).toContain('DIAGNOSIS: the host under i-0bad2222');
       expect(mail.html).toContain('reboot EC2 instance i-0bad2222');
-      expect(stdout).toContain('i-0bad2222');
+      expect(run.stdout()).toContain('i-0bad2222');
 
       // Approve through the management API: each runs once and is verified.
       for (const approval of approvals) {
@@ -244,10 +213,9 @@ describe('aws-monitor end to end', () => {
           : true;
       });
 
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.on('exit', resolve));
-      expect(stderr).not.toContain('fake-secret-key');
-      expect(stderr).not.toContain(TOKEN);
+      await run.stop();
+      expect(run.stderr()).not.toContain('fake-secret-key');
+      expect(run.stderr()).not.toContain(TOKEN);
 
       // The audit log has the proposals, the decisions by the operator and the executions.
       const db = new DatabaseSync(join(cwd, 'data', 'opsagent.db'), { readOnly: true });

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type FakeAws,
   startFakeAws,
@@ -11,8 +9,8 @@ import {
 } from '@opsagent/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAwsWorld } from '../fixtures/aws-world.js';
+import { cliEnv, runCli, startCli } from '../helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-aws-'));
 let fake: FakeAws;
 
@@ -40,32 +38,8 @@ afterAll(async () => {
 });
 
 /** Runs the CLI asynchronously, so the fake in this process keeps serving. */
-function opsagent(
-  args: string[],
-  env: Record<string, string>,
-  cwd = dir,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        OPSAGENT_DATA_DIR: join(dir, 'data'),
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
+function opsagent(args: string[], env: Record<string, string>, cwd = dir) {
+  return runCli(args, { cwd, env: cliEnv(dir, env) });
 }
 
 const awsEnv = () => ({
@@ -157,19 +131,15 @@ describe('aws-monitor with a plugins.slack section', () => {
         '  slack: { mode: socket }',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, [bin, 'run'], {
+    const run = startCli(['run'], {
       cwd: folder,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: folder,
-        OPSAGENT_DATA_DIR: join(folder, 'data'),
+      env: cliEnv(folder, {
         SLACK_BOT_TOKEN: 'xoxb-aws-monitor',
         SLACK_APP_TOKEN: 'xapp-aws-monitor',
         SLACK_API_URL: slack.url,
         ...aws.env(),
         AWS_REGION: 'eu-west-1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     });
     try {
       await slack.waitFor(
@@ -183,8 +153,7 @@ describe('aws-monitor with a plugins.slack section', () => {
         30_000,
       );
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.on('exit', resolve));
+      await run.stop();
       await socket.close();
       await slack.close();
       await aws.close();

@@ -1,25 +1,22 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCliSync, startCli } from '../helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const env = { PATH: process.env.PATH ?? '', HOME: dir, OPSAGENT_DATA_DIR: join(dir, 'data') };
+const env = cliEnv(dir);
 
 function opsagent(args: string[], options: { input?: string; cwd?: string } = {}) {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    input: options.input ?? '',
+  return runCliSync(args, {
     cwd: options.cwd ?? dir,
     env,
-    timeout: 30_000,
+    ...(options.input ? { input: options.input } : {}),
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe('opsagent command', () => {
@@ -128,28 +125,11 @@ describe('opsagent command', () => {
   });
 
   it('runs as a service and stops gracefully on SIGTERM', async () => {
-    const child = spawn(process.execPath, [bin, 'run'], {
-      cwd: dir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`run did not start: ${stderr}`)), 20_000);
-      child.stderr.on('data', () => {
-        if (stderr.includes('running preset local')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const run = startCli(['run'], { cwd: dir, env });
+    await run.waitFor('running preset local');
+    const code = await run.stop('SIGTERM');
     expect(code).toBe(0);
-    expect(stderr).toContain('SIGTERM, stopping');
+    expect(run.stderr()).toContain('SIGTERM, stopping');
     expect(existsSync(join(dir, 'data', 'opsagent.db'))).toBe(true);
     expect(readFileSync(join(dir, 'data', 'opsagent.db')).length).toBeGreaterThan(0);
   });

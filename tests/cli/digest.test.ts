@@ -1,24 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCliSync } from '../helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-digest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function opsagent(args: string[], input = '') {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    input,
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: dir },
-    timeout: 30_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const opsagent = (args: string[], input = '') =>
+  runCliSync(args, { cwd: dir, env: cliEnv(dir), input });
 
 const LOG = [
   'Jun 14 15:16:01 combo sshd[19939]: Invalid user bob from 218.188.2.4',

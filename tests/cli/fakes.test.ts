@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli } from '../helpers/cli.js';
 
 const fakesBin = fileURLToPath(
   new URL('../../packages/testkit/bin/opsagent-fakes.js', import.meta.url),
 );
-const opsagentBin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-fakes-'));
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -33,26 +33,8 @@ function startDouble(name: string, lastVar: string): Promise<Record<string, stri
   });
 }
 
-function opsagent(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [opsagentBin, ...args], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        OPSAGENT_DATA_DIR: join(dir, 'data'),
-        ...env,
-      },
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.on('exit', (code) => resolve({ code, stdout }));
-  });
+function opsagent(args: string[], env: Record<string, string>) {
+  return runCli(args, { cwd: dir, env: cliEnv(dir, env) });
 }
 
 describe('opsagent-fakes: the test doubles, standalone', () => {

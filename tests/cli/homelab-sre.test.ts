@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,8 +10,8 @@ import {
   startFakeSignalServer,
 } from '@opsagent/testkit';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cliEnv, type RunningCli, runCli, runCliSync, startCli } from '../helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const example = fileURLToPath(new URL('../../examples/homelab-sre/opsagent.yaml', import.meta.url));
 const OWNER = '+15550000002';
 const STRANGER = '+15550000666';
@@ -21,13 +20,6 @@ const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-interface Running {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-  stop(): Promise<number | null>;
-}
 
 function workdir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'opsagent-homelab-sre-'));
@@ -54,35 +46,11 @@ function workdir(): string {
   return dir;
 }
 
-function start(dir: string, env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [bin, 'run'], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: dir,
-      OPSAGENT_DATA_DIR: join(dir, 'data'),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  child.stdout?.resume();
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    stderr: () => stderr,
-    exited,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
+function start(dir: string, env: Record<string, string>): RunningCli {
+  return startCli(['run'], { cwd: dir, env: cliEnv(dir, env) });
 }
 
-const running: Running[] = [];
+const running: RunningCli[] = [];
 const servers: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const r of running.splice(0)) await r.stop();
@@ -200,38 +168,17 @@ describe('opsagent run --preset homelab-sre over Signal', () => {
   it('checks the example config and signal-cli-rest-api with doctor, and init writes a valid file', async () => {
     const { signal, env } = await fakes();
     const dir = workdir();
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        const child = spawn(process.execPath, [bin, ...args], {
-          cwd: dir,
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: dir,
-            OPSAGENT_DATA_DIR: join(dir, 'data'),
-            ...env,
-          },
-        });
-        let stdout = '';
-        child.stdout.on('data', (chunk) => {
-          stdout += chunk;
-        });
-        child.on('exit', (code) => resolve({ code, stdout }));
-      });
+    const run = (args: string[]) => runCli(args, { cwd: dir, env: cliEnv(dir, env) });
     const doctor = await run(['doctor', '--config', example]);
     expect(doctor.stdout).toContain('opsagent.yaml is valid');
     expect(doctor.stdout).toMatch(/✓ signal api .*json-rpc mode.*registered; 1 allowed sender/);
     expect(signal.requests.some((r) => r.path === '/v1/accounts')).toBe(true);
 
-    const init = spawnSync(
-      process.execPath,
-      [bin, 'init', '--preset', 'homelab-sre', '-o', 'sre.yaml'],
-      {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '', HOME: dir },
-      },
-    );
-    expect(init.status).toBe(0);
+    const init = runCliSync(['init', '--preset', 'homelab-sre', '-o', 'sre.yaml'], {
+      cwd: dir,
+      env: cliEnv(dir),
+    });
+    expect(init.code).toBe(0);
     const check = await run(['doctor', '--config', 'sre.yaml']);
     expect(check.stdout).toContain('sre.yaml is valid');
     expect(check.stdout).toMatch(/✓ signal api/);

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   bedrockModelIdOf,
   createGeminiServer,
@@ -11,8 +9,8 @@ import {
   startFakeOpenAIServer,
 } from '@opsagent/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli } from '../helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-llm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -21,27 +19,11 @@ function chat(
   question: string,
   env: Record<string, string>,
   options: { args?: string[]; cwd?: string } = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...(options.args ?? ['chat'])], {
-      cwd: options.cwd ?? dir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        OPSAGENT_DATA_DIR: join(dir, 'data'),
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(`${question}\n`);
+) {
+  return runCli(options.args ?? ['chat'], {
+    cwd: options.cwd ?? dir,
+    env: cliEnv(dir, env),
+    input: `${question}\n`,
   });
 }
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli } from '../helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const example = fileURLToPath(new URL('../../examples/custom-plugin', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-modules-'));
 const server = http.createServer((req, res) => {
@@ -31,21 +30,7 @@ afterAll(() => {
 function opsagent(args: string[], config: string) {
   const file = join(dir, `case-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, config);
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args, '--config', file], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, OPSAGENT_DATA_DIR: join(dir, 'data') },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli([...args, '--config', file], { cwd: dir, env: cliEnv(dir) });
 }
 
 describe('third-party plugins under modules:', () => {

@@ -1,22 +1,20 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoStore } from '@opsagent/store-dynamodb';
 import { createStore, loadConfig } from 'opsagent';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cliEnv, runCli } from '../helpers/cli.js';
 
 // dynalite ships no types; it is a DynamoDB-compatible server running in this process.
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: {
   createTableMs?: number;
 }) => Server;
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-cli-dynamodb-'));
 const credentials = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
 
@@ -37,33 +35,12 @@ afterAll(async () => {
 function opsagent(
   args: string[],
   options: { cwd: string; input?: string; env?: Record<string, string> },
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: options.cwd,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        OPSAGENT_DATA_DIR: join(options.cwd, 'data'),
-        ...options.env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill(), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
+) {
+  return runCli(args, {
+    cwd: options.cwd,
+    env: cliEnv(dir, options.env, join(options.cwd, 'data')),
+    timeoutMs: 30_000,
+    ...(options.input === undefined ? {} : { input: options.input }),
   });
 }
 
