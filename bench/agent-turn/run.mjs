@@ -7,14 +7,13 @@
 // Writes bench/results/agent-turn.json. Run: npm run agent-turn -w bench (or node bench/agent-turn/run.mjs).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { definePlugin, defineTool } from '@opsagent/core';
 import { createRouter, UsageMeter } from '@opsagent/llm';
 import { createTestAgent } from '@opsagent/testkit';
 import { z } from 'zod';
-import { percentile } from '../lib/stats.mjs';
+import { machine, percentile } from '../lib/stats.mjs';
 
 const SEQUENTIAL = Number(process.env.BENCH_TURNS ?? 2000);
 const WARMUP = 200;
@@ -212,16 +211,7 @@ const result = {
   description:
     'Framework overhead of one agent turn with a zero-latency model asking for 3 tool calls then answering (2 model rounds, 3 validated parallel tool calls with audit records, history load and save, fake channel, memory store): sequential per-turn latency in one conversation, and 1,000 concurrent conversations (turns/s, peak RSS of the whole process)',
   date: new Date().toISOString(),
-  machine: {
-    platform: platform(),
-    release: release(),
-    arch: arch(),
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    loadAverage: loadavg().map((v) => Math.round(v * 100) / 100),
-    node: process.version,
-  },
+  machine: machine(),
   runs: [core, withLlm],
   goal: {
     overheadP50Ms: 1,

@@ -6,7 +6,7 @@
 // warm status while the dead host is reported from cache. Writes bench/results/fleet-status.json.
 // Run: npm run bench (or node bench/fleet-status/run.mjs). Needs /usr/sbin/sshd.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
   createHomelabPlugin,
@@ -23,7 +23,7 @@ import {
   startSilentTcpServer,
   startTestSshd,
 } from '@opsagent/testkit';
-import { summary } from '../lib/stats.mjs';
+import { machine, summary } from '../lib/stats.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 const FRESH_RUNS = Number(process.env.BENCH_FRESH_RUNS ?? 50);
@@ -221,13 +221,7 @@ const result = {
     `oneDead: h10 accepts TCP and never answers; host timeout ${HOST_TIMEOUT_MS} ms.`,
   date: new Date().toISOString(),
   machine: {
-    platform: platform(),
-    release: release(),
-    arch: arch(),
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
+    ...machine(),
     loadAverageAtStart: loadAtStart,
     loadAverageAtEnd: loadavg().map((v) => Math.round(v * 100) / 100),
     note: 'shared 2-CPU machine with other jobs running: the fresh readings (about 15 processes per host per status, sshd included) are dominated by CPU contention',

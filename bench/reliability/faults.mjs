@@ -4,9 +4,10 @@
 // Run from the repository root after `npm run build`: npx node bench/reliability/faults.mjs
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machine } from '../lib/stats.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -94,15 +95,7 @@ const result = {
   description:
     'Prompt injection corpus, secret canaries and fault injection (issue 10), run as vitest files; counts come from the JSON reporter of this run.',
   date: new Date().toISOString(),
-  machine: {
-    platform: platform(),
-    release: release(),
-    arch: arch(),
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: machine(),
   durationS,
   injection: {
     tried: {

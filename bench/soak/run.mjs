@@ -13,7 +13,7 @@
 
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import {
   startFakeSignalServer,
   startFakeSlackServer,
 } from '@opsagent/testkit';
+import { machine } from '../lib/stats.mjs';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const RATE = Number(process.env.SOAK_RATE ?? 30);
@@ -561,13 +562,7 @@ const result = {
     'One agent process (createAgent, SQLite store) with the Slack channel (Bolt HTTP receiver; signed app_mention events from the harness process, 5% redelivered with X-Slack-Retry-Num: 1), the Signal channel (fake signal-cli-rest-api in the harness, envelopes over its WebSocket) and a console-like channel over IPC; a rule-based model with zero latency (question -> tool call -> answer; "restart" -> propose_remediation -> the harness approves it with "approve <id>" -> the remediation runs and reports). Open-loop steady rate. Every inbound message has a unique id; its replies are matched to it (answers by a token, commands in conversation order).',
   date: new Date().toISOString(),
   machine: {
-    platform: platform(),
-    release: release(),
-    arch: arch(),
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
+    ...machine(),
     note: '2 CPUs shared with other work during the run; the harness (fakes, load generator) shares them with the agent process',
   },
   settings: {

@@ -6,14 +6,14 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SqliteStore } from '@opsagent/core';
 import { DynamoStore } from '@opsagent/store-dynamodb';
-import { percentile } from '../lib/stats.mjs';
+import { machine, percentile } from '../lib/stats.mjs';
 
 const OPS = Number(process.env.BENCH_OPS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -166,13 +166,7 @@ try {
       'dynalite measures the client, the wire protocol and the store logic, not DynamoDB service latency (single-digit ms in-region). races: two instances (two clients) racing on the same items.',
     date: new Date().toISOString(),
     machine: {
-      platform: platform(),
-      release: release(),
-      arch: arch(),
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
+      ...machine(),
       // 1/5/15-minute load averages when the run started and ended (the machine may be shared).
       loadAverage: { before: loadBefore, after: loadavg().map((v) => Math.round(v * 100) / 100) },
     },
