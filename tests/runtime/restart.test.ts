@@ -18,35 +18,44 @@ function run(...args: string[]): string {
   return result.stdout.trim();
 }
 
+/** Starts the child script and resolves with the first line it prints, and a way to SIGKILL it. */
+async function startUntilFirstLine(...args: string[]) {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const line = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      if (buffer.includes('\n')) resolve(buffer.split('\n')[0]!);
+    });
+    child.on('exit', (code) => reject(new Error(`${args[0]} exited early (${code}): ${stderr}`)));
+  });
+  return {
+    line,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
 describe('restart after SIGKILL', () => {
   it('keeps the pending approval and the open incident, and the approval still executes exactly once', async () => {
     const db = join(dir, 'state.db');
     const marker = join(dir, 'executions.log');
-    const child = spawn(process.execPath, [script, 'setup', db, marker], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const line = await new Promise<string>((resolve, reject) => {
-      let buffer = '';
-      child.stdout.on('data', (chunk) => {
-        buffer += chunk;
-        if (buffer.includes('\n')) resolve(buffer.split('\n')[0]!);
-      });
-      child.on('exit', (code) => reject(new Error(`setup exited early (${code}): ${stderr}`)));
-    });
-    const setup = JSON.parse(line) as {
+    const started = await startUntilFirstLine('setup', db, marker);
+    const setup = JSON.parse(started.line) as {
       approvalId: string;
       approvalStatus: string;
       incidentId?: string;
     };
     expect(setup.approvalStatus).toBe('pending');
     expect(setup.incidentId).toBeTruthy();
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    await started.kill();
 
     expect(JSON.parse(run('inspect', db, marker))).toEqual({
       approvals: ['pending'],
@@ -70,25 +79,9 @@ describe('restart after SIGKILL', () => {
   it('marks a remediation killed mid-run as interrupted, reports it, never re-runs it, and keeps serving', async () => {
     const db = join(dir, 'executing.db');
     const marker = join(dir, 'executing.log');
-    const child = spawn(process.execPath, [script, 'execute', db, marker], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const line = await new Promise<string>((resolve, reject) => {
-      let buffer = '';
-      child.stdout.on('data', (chunk) => {
-        buffer += chunk;
-        if (buffer.includes('\n')) resolve(buffer.split('\n')[0]!);
-      });
-      child.on('exit', (code) => reject(new Error(`execute exited early (${code}): ${stderr}`)));
-    });
-    const { executing } = JSON.parse(line) as { executing: string };
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    const started = await startUntilFirstLine('execute', db, marker);
+    const { executing } = JSON.parse(started.line) as { executing: string };
+    await started.kill();
     expect(JSON.parse(run('inspect', db, marker)).approvals).toEqual(['executing']);
 
     // Restart: the run is marked interrupted and reported where it was asked; another
