@@ -24,6 +24,7 @@ import { boltLogger } from './bolt-logger.js';
 import { envelopeProblem } from './envelope.js';
 import { unescapeSlack } from './mrkdwn.js';
 import { APPROVE_ACTION, REJECT_ACTION, renderForSlack, type SlackBlock } from './render.js';
+import { guardSocketFrames } from './socket-frames.js';
 
 /** How Slack reaches the channel. */
 export type SlackMode = 'http' | 'socket' | 'lambda';
@@ -187,11 +188,13 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
         { category: 'user' },
       );
     }
-    receiver = new SocketModeReceiver({
+    const socket = new SocketModeReceiver({
       appToken: options.appToken,
       logger: boltLogger(() => log),
       installerOptions: { clientOptions },
     });
+    guardSocketFrames(socket.client, () => log);
+    receiver = socket;
   } else {
     if (!options.signingSecret) {
       throw new OpsAgentError(
