@@ -2,8 +2,8 @@
 // the vitest suites of tests/fuzz/ with 10,000 cases per property (or the first argument, or
 // FUZZ_RUNS) and writes bench/results/reliability-fuzz.json: per surface the cases run, failures
 // found in this run, duration, and what earlier runs broke and how it was fixed (each with its
-// regression test). Naming surfaces after the count (`node bench/fuzz/run.mjs 2000 socket`) runs
-// only their test files and keeps the other surfaces' results from the previous file.
+// regression test). Naming surfaces (`FUZZ_RUNS=2000 node bench/fuzz/run.mjs socket`) runs only
+// their test files and keeps the other surfaces' results from the previous file.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const runs = Number(process.argv[2] ?? process.env.FUZZ_RUNS ?? 10_000);
-const only = process.argv.slice(3);
+const args = process.argv.slice(2);
+const count = args.find((arg) => /^\d+$/.test(arg));
+const runs = Number(count ?? process.env.FUZZ_RUNS ?? 10_000);
+const only = args.filter((arg) => arg !== count);
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-fuzz-'));
 const reportFile = join(dir, 'cases.jsonl');
 const jsonFile = join(dir, 'vitest.json');
