@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock, SqliteStore } from '@opsagent/core';
 import {
+  apiGatewayEvent,
   appMention,
   type FakeSlackSocketServer,
   messageEvent,
@@ -13,6 +14,7 @@ import {
 } from '@opsagent/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SECRET, type SlackHarness, startSlackAgent, TOKEN } from './__fixtures__/harness.js';
+import type { LambdaEvent } from './channel.js';
 
 // Follow-ups: once the bot answered in a channel thread, a later reply there by an allowed person
 // is the next turn without a new mention, until the conversation's inactivity timeout closes it.
@@ -251,6 +253,32 @@ describe('thread follow-ups over the Events API (HTTP receiver)', () => {
     expect(h.model.requests).toHaveLength(1);
     await ask(h, appMention({ text: 'q3', ts: '1700001041.000001', threadTs: THREAD }));
     expect(h.model.requests).toHaveLength(2);
+  });
+});
+
+describe('thread follow-ups through the Lambda handler', () => {
+  it('answers a follow-up before the invocation returns, and a mention + message pair once', async () => {
+    const h = await start({
+      script: [reply('first'), reply('second'), reply('third')],
+      channel: { mode: 'lambda' },
+    });
+    const handler = h.channel.lambdaHandler({ settle: () => h.agent.idle() });
+    const invoke = async (body: Record<string, unknown>) => {
+      const response = await handler(
+        apiGatewayEvent(body, { signingSecret: SECRET }) as unknown as LambdaEvent,
+        {},
+      );
+      expect(response.statusCode).toBe(200);
+    };
+    await invoke(appMention({ text: 'q1', ts: THREAD }));
+    await invoke(threadReply('q2', '1700001060.000001'));
+    expect(h.slack.thread('C_OPS', THREAD).map((m) => m.text)).toEqual(['first', 'second']);
+    const ts = '1700001061.000001';
+    await invoke(threadReply('<@U_BOT> q3', ts));
+    await invoke(appMention({ text: 'q3', ts, threadTs: THREAD }));
+    await invoke(threadReply('elsewhere', '1700001062.000001', { threadTs: '1700000001.000001' }));
+    expect(h.model.requests).toHaveLength(3);
+    expect(userTexts(h, 2)).toEqual(['q1', 'q2', 'q3']);
   });
 });
 
