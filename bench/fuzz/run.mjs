@@ -1,7 +1,9 @@
 // Property-based fuzzing of every external input surface (issue 10, "Bad input, fuzzed"): runs
-// the vitest suites of tests/fuzz/ with FUZZ_RUNS=10000 (or the first argument) and writes
-// bench/results/reliability-fuzz.json: per surface the cases run, failures found in this run,
-// duration, and what earlier runs broke and how it was fixed (each with its regression test).
+// the vitest suites of tests/fuzz/ with 10,000 cases per property (or the first argument, or
+// FUZZ_RUNS) and writes bench/results/reliability-fuzz.json: per surface the cases run, failures
+// found in this run, duration, and what earlier runs broke and how it was fixed (each with its
+// regression test). Naming surfaces (`FUZZ_RUNS=2000 node bench/fuzz/run.mjs socket`) runs only
+// their test files and keeps the other surfaces' results from the previous file.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
@@ -9,7 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const runs = Number(process.argv[2] ?? 10_000);
+const args = process.argv.slice(2);
+const count = args.find((arg) => /^\d+$/.test(arg));
+const runs = Number(count ?? process.env.FUZZ_RUNS ?? 10_000);
+const only = args.filter((arg) => arg !== count);
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-fuzz-'));
 const reportFile = join(dir, 'cases.jsonl');
 const jsonFile = join(dir, 'vitest.json');
@@ -25,6 +30,12 @@ const SURFACES = {
     file: 'tests/fuzz/signal.fuzz.test.ts',
     describe: 'Signal frames',
     title: 'Signal envelopes (WebSocket frames and polled arrays)',
+  },
+  socket: {
+    file: 'tests/fuzz/socket.fuzz.test.ts',
+    describe: 'Socket Mode frames',
+    title:
+      'Slack Socket Mode frames (the real Bolt SocketModeReceiver and @slack/socket-mode client, against the Socket Mode double on 127.0.0.1)',
   },
   'home-assistant': {
     file: 'tests/fuzz/homelab.fuzz.test.ts',
@@ -93,6 +104,20 @@ const FIXED = {
       test: 'packages/channel-slack/src/http.test.ts: "answers a signed request no listener handles (a shortcut) at once with 200"',
     },
   ],
+  socket: [
+    {
+      broke:
+        'an events_api envelope whose payload has no event object (payload null, {}) made the Socket Mode client throw reading payload.event.type, in a listener nobody awaits: the envelope was never acked (Slack redelivers it) and the unhandled rejection can end the process',
+      fix: 'packages/channel-slack/src/socket-frames.ts checks each frame before the client: such an envelope is acked, logged and dropped; frames that are not envelopes (not JSON, not an object, unknown type, no envelope_id) are logged and dropped',
+      test: 'packages/channel-slack/src/transports.test.ts: "acks an events_api envelope without an event and drops it, instead of never acking it"; socket-frames.test.ts',
+    },
+    {
+      broke:
+        'the client re-emits an event\'s type on its own emitter: an event of type "ws_message" was fed back into its frame handler (TypeError, unhandled rejection, no ack); "slack_event" would reach Bolt twice; "error" was logged as a WebSocket error',
+      fix: "an event whose type is one of the client's own event names is acked and dropped; a frame whose type is not a Socket Mode type never reaches the client",
+      test: 'packages/channel-slack/src/transports.test.ts (same test)',
+    },
+  ],
   signal: [],
   'home-assistant': [
     {
@@ -154,7 +179,7 @@ const result = spawnSync(
   [
     vitest,
     'run',
-    'tests/fuzz',
+    ...(only.length > 0 ? only.map((name) => SURFACES[name].file) : ['tests/fuzz']),
     '--reporter=default',
     '--reporter=json',
     `--outputFile.json=${jsonFile}`,
@@ -174,8 +199,33 @@ const cases = readFileSync(reportFile, 'utf8')
 const vitestJson = JSON.parse(readFileSync(jsonFile, 'utf8'));
 rmSync(dir, { recursive: true, force: true });
 
+for (const name of only) {
+  if (!SURFACES[name]) throw new Error(`unknown surface ${name}; known: ${Object.keys(SURFACES)}`);
+}
+const resultFile = new URL('../results/reliability-fuzz.json', import.meta.url);
+let previous = {};
+let previousRuns;
+if (only.length > 0) {
+  try {
+    const before = JSON.parse(readFileSync(resultFile, 'utf8'));
+    previous = before.surfaces ?? {};
+    previousRuns = before.runsPerProperty;
+  } catch {
+    previous = {};
+  }
+}
 const surfaces = {};
 for (const [name, surface] of Object.entries(SURFACES)) {
+  if (only.length > 0 && !only.includes(name)) {
+    if (previous[name]) {
+      surfaces[name] = {
+        runsPerProperty: previousRuns,
+        ...previous[name],
+        foundAndFixed: FIXED[name],
+      };
+    }
+    continue;
+  }
   const fileResult = vitestJson.testResults.find((r) => r.name.endsWith(surface.file));
   const tests = (fileResult?.assertionResults ?? []).filter((t) =>
     (t.ancestorTitles ?? []).some((a) => a.startsWith(surface.describe)),
@@ -184,6 +234,7 @@ for (const [name, surface] of Object.entries(SURFACES)) {
   surfaces[name] = {
     title: surface.title,
     testFile: surface.file,
+    runsPerProperty: runs,
     casesRun: properties.reduce((sum, p) => sum + p.cases, 0),
     properties: properties.map((p) => ({ property: p.property, cases: p.cases })),
     failuresThisRun: tests
@@ -209,6 +260,9 @@ const output = {
     node: process.version,
   },
   runsPerProperty: runs,
+  ...(only.length > 0
+    ? { rerun: `only ${only.join(', ')} in this run; the other surfaces are from the previous run` }
+    : {}),
   totalCases: Object.values(surfaces).reduce((sum, s) => sum + s.casesRun, 0),
   totalDurationMs: Math.round(totalMs),
   passed: result.status === 0,
@@ -216,17 +270,16 @@ const output = {
   surfaces,
 };
 mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
-writeFileSync(
-  new URL('../results/reliability-fuzz.json', import.meta.url),
-  `${JSON.stringify(output, null, 2)}\n`,
-);
+writeFileSync(resultFile, `${JSON.stringify(output, null, 2)}\n`);
 console.log(
   JSON.stringify(
     Object.fromEntries(
-      Object.entries(surfaces).map(([k, s]) => [
-        k,
-        { cases: s.casesRun, failures: s.failuresThisRun.length, ms: s.durationMs },
-      ]),
+      Object.entries(surfaces)
+        .filter(([k]) => only.length === 0 || only.includes(k))
+        .map(([k, s]) => [
+          k,
+          { cases: s.casesRun, failures: s.failuresThisRun.length, ms: s.durationMs },
+        ]),
     ),
     null,
     2,

@@ -6,6 +6,8 @@ import { appMention, signSlackRequest } from '@opsagent/testkit';
 
 const { url, secret, mode, rate, durationS, concurrency, count, prefix } = workerData;
 let seq = 0;
+// The channel keys a message by channel and ts: each worker (prefix B<k>X) gets its own ts range.
+const round = Number(String(prefix).replace(/\D/g, '')) || 0;
 
 async function one() {
   seq += 1;
@@ -14,7 +16,7 @@ async function one() {
     appMention({
       text: `why is web-${n} slow?`,
       eventId: `Ev${prefix}${n}`,
-      ts: `${1700000000 + n}.${String(n % 1_000_000).padStart(6, '0')}`,
+      ts: `${1700000000 + n}.${String(round % 1_000_000).padStart(6, '0')}`,
     }),
   );
   const headers = signSlackRequest(secret, body);

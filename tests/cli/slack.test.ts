@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import {
   type FakeAnthropicServer,
   type FakeAws,
   type FakeSlackServer,
+  messageEvent,
   postSignedToSlackApp,
   startFakeAnthropicServer,
   startFakeAws,
@@ -168,7 +169,10 @@ describe('opsagent run --preset cloudops-bot', () => {
   });
 
   it('runs over Socket Mode with SLACK_APP_TOKEN, no port, and answers in the thread', async () => {
-    const { slack, anthropic } = await fakes([{ text: 'Answered over the socket.' }]);
+    const { slack, anthropic } = await fakes([
+      { text: 'Answered over the socket.' },
+      { text: 'Follow-up answered.' },
+    ]);
     const socket = await startFakeSlackSocketServer();
     cleanups.push(() => socket.close());
     slack.setSocketUrl(socket.url);
@@ -185,8 +189,41 @@ describe('opsagent run --preset cloudops-bot', () => {
       15_000,
     );
     expect(slack.callsTo('apps.connections.open')[0]!.token).toBe('xapp-1-e2e');
+    // The preset takes a reply in the thread as the next turn, without a new mention.
+    await socket.deliver(
+      'events_api',
+      messageEvent({
+        text: 'and since when?',
+        ts: '1700000701.000001',
+        threadTs: '1700000700.000001',
+        channel: 'C_OPS',
+        channelType: 'channel',
+      }),
+    );
+    await slack.waitFor(
+      () => slack.thread('C_OPS', '1700000700.000001').some((m) => m.text.includes('Follow-up')),
+      15_000,
+    );
+    expect(JSON.stringify(anthropic.requests[1]!.body)).toContain('and since when?');
     child.kill('SIGTERM');
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+  });
+
+  it('init writes a config that names the scopes and events and takes thread follow-ups', async () => {
+    const cwd = mkdtempSync(join(dir, 'init-'));
+    const child = spawn(process.execPath, [bin, 'init', '--preset', 'cloudops-bot'], { cwd });
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    const text = readFileSync(join(cwd, 'opsagent.yaml'), 'utf8');
+    for (const word of [
+      'app_mentions:read',
+      'channels:history',
+      'groups:history',
+      'message.channels',
+      'message.groups',
+      'followUp: true',
+    ]) {
+      expect(text).toContain(word);
+    }
   });
 
   it('fails fast, naming the variable, when the signing secret is missing', async () => {

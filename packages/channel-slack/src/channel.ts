@@ -24,6 +24,7 @@ import { boltLogger } from './bolt-logger.js';
 import { envelopeProblem } from './envelope.js';
 import { unescapeSlack } from './mrkdwn.js';
 import { APPROVE_ACTION, REJECT_ACTION, renderForSlack, type SlackBlock } from './render.js';
+import { guardSocketFrames } from './socket-frames.js';
 
 /** How Slack reaches the channel. */
 export type SlackMode = 'http' | 'socket' | 'lambda';
@@ -62,6 +63,15 @@ export interface SlackChannelOptions {
   allow?: SlackAllowlist;
   /** Answer direct messages; default true. */
   directMessages?: boolean;
+  /** Channel threads. */
+  threads?: {
+    /**
+     * Take a reply in a thread whose conversation is open (the bot answered there, within the
+     * inactivity timeout) as the next turn, without a new mention; default true. Needs the
+     * `message.channels` / `message.groups` events (scopes `channels:history`, `groups:history`).
+     */
+    followUp?: boolean;
+  };
   /** Slash command name; default `/opsagent`. */
   slashCommand?: string;
   /** The reply to people the allowlist refuses. */
@@ -136,10 +146,12 @@ interface SlackMessageEvent {
 /**
  * Slack through Bolt. Every way in (Events API over HTTP, Socket Mode, a Lambda handler) ends in
  * the same normalised inbound message: `app_mention`s and DMs become questions (each thread one
- * conversation, replies in the thread), Approve/Reject buttons become approval actions, and
- * `/opsagent status|incidents|help|pending` become commands. Slack retries and duplicate
- * `event_id`s are dropped by the runtime's store claim (keyed by `event_id`), so instances that
- * share a store handle an event once. Bot messages and edits are ignored.
+ * conversation, replies in the thread), later replies in a thread whose conversation is open
+ * become follow-ups without a new mention, Approve/Reject buttons become approval actions, and
+ * `/opsagent status|incidents|help|pending` become commands. A message is keyed by channel and
+ * ts, so Slack retries and the app_mention + message pair of one reply are dropped by the
+ * runtime's store claim, and instances that share a store handle a message once. Bot messages
+ * and edits are ignored.
  */
 export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
   const name = options.name ?? 'slack';
@@ -176,11 +188,13 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
         { category: 'user' },
       );
     }
-    receiver = new SocketModeReceiver({
+    const socket = new SocketModeReceiver({
       appToken: options.appToken,
       logger: boltLogger(() => log),
       installerOptions: { clientOptions },
     });
+    guardSocketFrames(socket.client, () => log);
+    receiver = socket;
   } else {
     if (!options.signingSecret) {
       throw new OpsAgentError(
@@ -373,10 +387,13 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
         .trim(),
     );
 
+  const mentionsBot = (text: string) => botUserId !== undefined && text.includes(`<@${botUserId}`);
+
   const onQuestion = async (
     event: SlackMessageEvent,
     body: { event_id?: string; team_id?: string },
     retryNum: number | undefined,
+    followUp = false,
   ) => {
     // Edits, deletions, joins and bot posts carry a subtype; a message with a file or one also
     // sent to the channel from a thread is still a person talking.
@@ -394,9 +411,20 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
     const address: Address = dm
       ? { chat: event.channel, ...(event.thread_ts ? { thread: event.thread_ts } : {}) }
       : { chat: event.channel, thread: event.thread_ts ?? event.ts };
-    const id = body.event_id ?? `${event.channel}:${event.ts}`;
-    if (retryNum) log.debug({ id, retryNum }, 'slack retry received');
+    // One message is one turn: keyed by channel and ts, not by event_id, because a thread reply
+    // that mentions the bot arrives twice (app_mention and message, with different event_ids).
+    // Retries repeat both; the runtime's store claim of this id dedupes across instances.
+    const id = `${event.channel}:${event.ts}`;
+    if (retryNum) log.debug({ id, event: body.event_id, retryNum }, 'slack retry received');
     if (!allowed(event.user, event.channel, body.team_id)) {
+      if (followUp) {
+        // Not addressed to the bot: people outside the allowlist may talk in the thread.
+        log.debug(
+          { user: event.user, chat: event.channel },
+          'follow-up from outside the allowlist ignored',
+        );
+        return;
+      }
       await refuse(id, event.user, address, dm);
       return;
     }
@@ -407,6 +435,7 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
       address,
       text: stripMention(typeof event.text === 'string' ? event.text : ''),
       receivedAt: new Date(),
+      ...(followUp ? { followUp: true } : {}),
     });
   };
 
@@ -416,9 +445,18 @@ export function createSlackChannel(options: SlackChannelOptions): SlackChannel {
 
   app.message(async ({ message, body, context }) => {
     const event = message as SlackMessageEvent;
-    // Channel messages reach the bot through app_mention; here only direct messages count.
-    if (event.channel_type !== 'im' || options.directMessages === false) return;
-    await onQuestion(event, body, context.retryNum);
+    if (event.channel_type === 'im') {
+      if (options.directMessages === false) return;
+      await onQuestion(event, body, context.retryNum);
+      return;
+    }
+    // A reply in a channel thread (message.channels / message.groups): a follow-up, which the
+    // runtime takes only while the thread's conversation is open. One that mentions the bot
+    // also arrives as app_mention, which answers it (even where no conversation is open yet).
+    if (options.threads?.followUp === false) return;
+    if (typeof event.thread_ts !== 'string' || event.thread_ts === event.ts) return;
+    if (typeof event.text === 'string' && mentionsBot(event.text)) return;
+    await onQuestion(event, body, context.retryNum, true);
   });
 
   app.action(

@@ -1,6 +1,11 @@
 import { createServer } from 'node:net';
 import { createAgent, definePlugin, isOpsAgentError, silentLogger } from '@opsagent/core';
-import { appMention, postSignedToSlackApp, startFakeSlackServer } from '@opsagent/testkit';
+import {
+  appMention,
+  messageEvent,
+  postSignedToSlackApp,
+  startFakeSlackServer,
+} from '@opsagent/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SECRET, startSlackAgent, TOKEN } from './__fixtures__/harness.js';
 import { createSlackChannel } from './channel.js';
@@ -96,6 +101,48 @@ describe('Slack configuration from the environment', () => {
       'U_EVE',
       'U_ALICE',
     ]);
+  });
+
+  it('takes thread follow-ups by default, and turns them off with threads.followUp: false', async () => {
+    expect(config().threads).toEqual({ followUp: true });
+    expect(() => config({ threads: { followUp: 'yes' } })).toThrow(/followUp/);
+    expect(() => config({ threads: { followup: true } })).toThrow(/followup/);
+    const slack = await startFakeSlackServer({ botToken: TOKEN });
+    cleanups.push(() => slack.close());
+    const env = {
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.url,
+      PORT: '0',
+    };
+    for (const followUp of [true, false]) {
+      const channel = await slackChannelFromConfig(config({ threads: { followUp } }), env);
+      const agent = await createAgent({
+        plugins: [definePlugin({ name: 'slack', setup: () => ({ channels: [channel] }) })],
+        principals: [{ id: 'a', roles: ['viewer'], identities: { slack: ['*'] } }],
+      });
+      await agent.start();
+      cleanups.push(() => agent.stop());
+      const url = `http://127.0.0.1:${channel.port}/slack/events`;
+      const thread = followUp ? '10.000001' : '20.000001';
+      await postSignedToSlackApp(url, appMention({ text: 'help', ts: thread }), {
+        signingSecret: SECRET,
+      });
+      await agent.idle();
+      await postSignedToSlackApp(
+        url,
+        messageEvent({
+          text: 'help',
+          ts: followUp ? '11.000001' : '21.000001',
+          threadTs: thread,
+          channel: 'C_OPS',
+          channelType: 'channel',
+        }),
+        { signingSecret: SECRET },
+      );
+      await agent.idle();
+      expect(slack.thread('C_OPS', thread)).toHaveLength(followUp ? 2 : 1);
+    }
   });
 
   it('is a plugin with a doctor check of the token', async () => {

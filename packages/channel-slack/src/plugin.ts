@@ -67,6 +67,17 @@ export const slackConfigSchema = z
       .prefault({})
       .describe('Allowlists; people outside get a polite refusal and no tool runs.'),
     directMessages: z.boolean().default(true).describe('Answer direct messages.'),
+    threads: z
+      .strictObject({
+        followUp: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Take a reply in a thread the bot answered in, while its conversation is open (conversation.idleTimeout), as the next turn without a new mention. Needs the message.channels and message.groups events (scopes channels:history, groups:history). false: only mentions continue a thread.',
+          ),
+      })
+      .prefault({})
+      .describe('Channel threads.'),
     slashCommand: z.string().startsWith('/').default('/opsagent').describe('The slash command.'),
     refusal: z.string().min(1).optional().describe('The reply to people the allowlist refuses.'),
   })
@@ -159,6 +170,7 @@ export async function slackChannelFromConfig(
       ...(teams ? { teams } : {}),
     },
     directMessages: config.directMessages,
+    threads: { followUp: config.threads.followUp },
     slashCommand: config.slashCommand,
     ...(config.refusal ? { refusal: config.refusal } : {}),
   });

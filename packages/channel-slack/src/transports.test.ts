@@ -16,6 +16,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** Polls `check` until it holds (5 s at most). */
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 2_500 && !check(); i++) await new Promise((r) => setTimeout(r, 2));
+  expect(check()).toBe(true);
+}
+
 async function lambdaAgent(script = [reply('answered from Lambda')]) {
   const h = await startSlackAgent({ script, channel: { mode: 'lambda' } });
   cleanups.push(() => h.stop());
@@ -225,6 +231,63 @@ describe('Socket Mode against a fake Socket Mode server', () => {
     expect(ack.envelope_id).toBe('cmd-1');
     await h.slack.waitFor((calls) => calls.some((c) => c.method === 'response_url'));
     expect(String(h.slack.callsTo('response_url')[0]!.args.text)).toContain('Commands:');
+  });
+
+  it('acks an events_api envelope without an event and drops it, instead of never acking it (found by fuzzing)', async () => {
+    const { h, socket } = await socketAgent();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    cleanups.push(async () => {
+      process.off('unhandledRejection', onUnhandled);
+    });
+    // payload null, and a payload without `event`: the Socket Mode client threw reading
+    // `payload.event.type` in a listener nobody awaits; the envelope was never acked.
+    for (const [id, payload] of [
+      ['bad-1', null],
+      ['bad-2', { type: 'event_callback' }],
+    ] as const) {
+      socket.sendRaw(JSON.stringify({ type: 'events_api', envelope_id: id, payload }));
+      await until(() => socket.acksFor(id).length > 0);
+    }
+    // An event whose type is one of the client's own event names (`ws_message` made the client
+    // feed the envelope back into its frame handler, a TypeError; `slack_event` would reach Bolt
+    // a second time): acked once, dropped.
+    for (const [id, type] of [
+      ['bad-3', 'ws_message'],
+      ['bad-4', 'slack_event'],
+      ['bad-5', 'error'],
+    ] as const) {
+      const body = appMention({ text: 'hi', ts: `1700000410.00000${id.slice(-1)}` });
+      (body.event as Record<string, unknown>).type = type;
+      socket.sendRaw(JSON.stringify({ type: 'events_api', envelope_id: id, payload: body }));
+      await until(() => socket.acksFor(id).length > 0);
+    }
+    // A frame whose own type is a client event name, with an envelope id: not an envelope.
+    socket.sendRaw(
+      JSON.stringify({
+        type: 'slack_event',
+        envelope_id: 'bad-6',
+        payload: appMention({ text: 'x' }),
+      }),
+    );
+    socket.sendRaw('null');
+    socket.sendRaw('{"type":');
+    // The next real event is still answered, and nothing above reached the model.
+    const ack = await socket.deliver(
+      'events_api',
+      appMention({ text: 'still there?', ts: '1700000420.000001' }),
+    );
+    expect(ack.envelope_id).toBeTruthy();
+    await h.slack.waitFor(() => h.slack.thread('C_OPS', '1700000420.000001').length > 0);
+    await h.agent.idle();
+    expect(h.model.requests).toHaveLength(1);
+    for (const id of ['bad-1', 'bad-2', 'bad-3', 'bad-4', 'bad-5']) {
+      expect(socket.acksFor(id), id).toHaveLength(1);
+    }
+    expect(socket.acksFor('bad-6')).toHaveLength(0);
+    expect(unhandled).toEqual([]);
+    expect(socket.connections).toBe(1);
   });
 
   it('fails to start with a clear error when the app token is missing', async () => {

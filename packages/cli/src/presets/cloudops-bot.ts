@@ -27,7 +27,9 @@ export const cloudopsBotPreset: Preset = {
   template: `# opsagent.yaml: the \`cloudops-bot\` preset. Troubleshoot AWS from a Slack thread.
 # Secrets come from the environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (HTTP and Lambda) or
 # SLACK_APP_TOKEN (Socket Mode), ANTHROPIC_API_KEY, and the usual AWS credential chain.
-# See docs/slack.md for the Slack app setup.
+# See docs/slack.md for the Slack app setup. Bot scopes: app_mentions:read, channels:history,
+# groups:history, chat:write, im:history, commands. Bot events: app_mention, message.channels,
+# message.groups (follow-ups in threads without a mention), message.im (direct messages).
 preset: cloudops-bot
 
 # Who may do more than ask. Everyone the Slack allowlists admit is a viewer by default.
@@ -63,6 +65,9 @@ plugins:
       users: []         # Slack user ids; empty: everyone in the workspace
       channels: []      # channel ids; empty: every channel the bot is in
       teams: []         # workspace ids (team_id); empty: any
+    threads:
+      followUp: true    # a reply in a thread the bot answered in is the next turn, no mention
+                        # needed, until idleTimeout; false: mention the bot each time
 `,
 };
 

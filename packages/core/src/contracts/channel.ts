@@ -41,6 +41,13 @@ export interface InboundMessage {
   text?: string;
   /** A button or reaction, if this is one. */
   action?: ApprovalAction;
+  /**
+   * Set when the sender did not address the agent but wrote in a thread it may own (a Slack
+   * thread reply without a mention). The runtime handles it only while that thread's conversation
+   * is open and within the inactivity timeout; otherwise, or from an unknown sender, it is
+   * dropped without a reply, a busy note or an audit record.
+   */
+  followUp?: boolean;
   /** When the channel received it. */
   receivedAt: Date;
 }

@@ -473,6 +473,15 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     await answer(key, message, principal, channel, text);
   };
 
+  /** The conversation is open and its last activity within the inactivity timeout. */
+  const ownsThread = async (key: string): Promise<boolean> => {
+    const existing = await store.getConversation(key);
+    return (
+      existing?.status === 'open' &&
+      clock.now().getTime() - existing.lastActivityAt.getTime() < conversation.idleTimeoutMs
+    );
+  };
+
   // Synchronous up to the queue insertion, so messages of a conversation keep their arrival order.
   const accept = (message: InboundMessage): Promise<void> | undefined => {
     if (stopped) return undefined;
@@ -483,6 +492,14 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     }
     metrics.message(message.channel, 'in');
     const principal = access.resolve(message.channel, message.sender.id);
+    if (!principal && message.followUp) {
+      // Not addressed to the agent: people who are no principal may talk among themselves.
+      logger.debug(
+        { channel: message.channel, sender: message.sender.id },
+        'follow-up from an unknown sender ignored',
+      );
+      return undefined;
+    }
     if (!principal) {
       const who = `${message.channel}:${message.sender.id}`;
       if (unknownSenders.has(who)) return undefined;
@@ -515,6 +532,12 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
         : pendingTotal >= queueBounds.maxTotal
           ? 'total'
           : undefined;
+    if (bound && message.followUp) {
+      // A follow-up may be in a thread the agent does not own: no busy note there.
+      busy.inc({ channel: message.channel, bound: 'no_reply' });
+      logger.warn({ conversation: key, bound }, 'inbound queue full; follow-up dropped');
+      return undefined;
+    }
     if (bound) {
       // Backpressure: refuse now rather than queue without end. Nothing of the message ran and its
       // id is not claimed, so the same message sent again later is handled normally.
@@ -547,8 +570,19 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     depths.set(key, depth + 1);
     pendingTotal += 1;
     const previous = queues.get(key) ?? Promise.resolve();
+    // A follow-up outside an open conversation is dropped unclaimed and not remembered, so the
+    // same message can still be handled when it arrives addressed to the agent.
+    let unowned = false;
     const next = previous
       .then(async () => {
+        if (message.followUp && !(await ownsThread(key))) {
+          unowned = true;
+          logger.debug(
+            { channel: message.channel, id: message.id },
+            'follow-up outside an open conversation ignored',
+          );
+          return;
+        }
         if (!(await store.claim(inboundId, 24 * 60 * 60_000))) {
           logger.debug({ channel: message.channel, id: message.id }, 'duplicate delivery ignored');
           return;
@@ -567,9 +601,11 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
       })
       .finally(() => {
         pendingIds.delete(inboundId);
-        recentIds.add(inboundId);
-        if (recentIds.size > RECENT_IDS)
-          recentIds.delete(recentIds.values().next().value as string);
+        if (!unowned) {
+          recentIds.add(inboundId);
+          if (recentIds.size > RECENT_IDS)
+            recentIds.delete(recentIds.values().next().value as string);
+        }
         pendingTotal -= 1;
         const left = (depths.get(key) ?? 1) - 1;
         if (left > 0) depths.set(key, left);

@@ -45,6 +45,13 @@ export interface FakeSlackSocketServer {
       acceptsResponsePayload?: boolean;
     },
   ): Promise<SocketAck>;
+  /**
+   * Sends one frame exactly as given (text, or binary for a Buffer) to the first connection, for
+   * malformed or hand-made envelopes; acks come back in `received` (see `acksFor`).
+   */
+  sendRaw(frame: string | Buffer): void;
+  /** The acks a client sent for an envelope id so far. */
+  acksFor(envelopeId: string): SocketAck[];
   /** Sends `{"type":"disconnect","reason"}` to every client (they reconnect). */
   requestDisconnect(reason?: string): void;
   /** Closes every connection and the server. */
@@ -163,6 +170,18 @@ export async function startFakeSlackSocketServer(
         );
       });
     },
+    sendRaw: (frame) => {
+      const socket = sockets[0];
+      if (!socket) throw new Error('fake socket mode: no client connected');
+      socket.send(frame, { binary: typeof frame !== 'string' });
+    },
+    acksFor: (envelopeId) =>
+      received.filter(
+        (frame): frame is SocketAck =>
+          typeof frame === 'object' &&
+          frame !== null &&
+          (frame as { envelope_id?: unknown }).envelope_id === envelopeId,
+      ),
     requestDisconnect: (reason = 'refresh_requested') => {
       for (const socket of sockets) socket.send(JSON.stringify({ type: 'disconnect', reason }));
     },
