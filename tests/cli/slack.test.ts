@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   apiGatewayEvent,
   appMention,
@@ -20,8 +18,8 @@ import {
 import { createLambdaHandler } from 'opsagent/lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seedAwsWorld } from '../fixtures/aws-world.js';
+import { cliEnv, type RunningCli, runCli, startCli } from '../helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-slack-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -65,54 +63,33 @@ async function fakes(steps: Parameters<typeof startFakeAnthropicServer>[0]) {
 }
 
 function fakeEnv(slack: FakeSlackServer, anthropic: FakeAnthropicServer, data: string) {
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: dir,
-    OPSAGENT_DATA_DIR: join(dir, data),
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_BOT_TOKEN: TOKEN,
-    SLACK_API_URL: slack.url,
-    ANTHROPIC_API_KEY: 'sk-ant-e2e',
-    ANTHROPIC_BASE_URL: anthropic.url,
-    AWS_ENDPOINT_URL_EC2: aws.url,
-    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: aws.url,
-    AWS_ENDPOINT_URL_AMPLIFY: aws.url,
-    AWS_ACCESS_KEY_ID: 'AKIDFAKE',
-    AWS_SECRET_ACCESS_KEY: 'fake-secret',
-    AWS_REGION: 'eu-west-1',
-  };
+  return cliEnv(
+    dir,
+    {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_API_URL: slack.url,
+      ANTHROPIC_API_KEY: 'sk-ant-e2e',
+      ANTHROPIC_BASE_URL: anthropic.url,
+      AWS_ENDPOINT_URL_EC2: aws.url,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: aws.url,
+      AWS_ENDPOINT_URL_AMPLIFY: aws.url,
+      AWS_ACCESS_KEY_ID: 'AKIDFAKE',
+      AWS_SECRET_ACCESS_KEY: 'fake-secret',
+      AWS_REGION: 'eu-west-1',
+    },
+    join(dir, data),
+  );
 }
 
 /** Starts `opsagent run --preset cloudops-bot` and resolves once it serves. */
-async function run(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, 'run', '--preset', 'cloudops-bot'], {
-    cwd: dir,
-    env,
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  child.stdout.resume();
+async function run(env: Record<string, string>): Promise<RunningCli> {
+  const agent = startCli(['run', '--preset', 'cloudops-bot'], { cwd: dir, env });
   cleanups.push(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    await agent.stop('SIGKILL');
   });
-  await new Promise<void>((resolve, reject) => {
-    const onData = () => {
-      if (stderr.includes('running preset cloudops-bot')) {
-        child.stderr.off('data', onData);
-        resolve();
-      }
-    };
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`opsagent exited (${code}): ${stderr}`)));
-  });
-  return { child, stderr: () => stderr };
+  await agent.waitFor('running preset cloudops-bot');
+  return agent;
 }
 
 describe('opsagent run --preset cloudops-bot', () => {
@@ -122,7 +99,7 @@ describe('opsagent run --preset cloudops-bot', () => {
       { text: 'web-1 is **running**.' },
     ]);
     const port = await freePort();
-    const { child } = await run({ ...fakeEnv(slack, anthropic, 'run'), PORT: String(port) });
+    const agent = await run({ ...fakeEnv(slack, anthropic, 'run'), PORT: String(port) });
     const url = `http://127.0.0.1:${port}/slack/events`;
 
     const forged = await postSignedToSlackApp(url, appMention({ text: 'hi' }), {
@@ -161,9 +138,7 @@ describe('opsagent run --preset cloudops-bot', () => {
     // Read-only: the model was offered no remediation.
     expect(JSON.stringify(anthropic.requests[0]!.body)).not.toContain('propose_remediation');
 
-    child.kill('SIGTERM');
-    const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect(code).toBe(0);
+    expect(await agent.stop('SIGTERM')).toBe(0);
     // Nothing more was posted after the retry.
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
   });
@@ -177,7 +152,7 @@ describe('opsagent run --preset cloudops-bot', () => {
     cleanups.push(() => socket.close());
     slack.setSocketUrl(socket.url);
     const { SLACK_SIGNING_SECRET: _secret, ...env } = fakeEnv(slack, anthropic, 'socket');
-    const { child } = await run({ ...env, SLACK_APP_TOKEN: 'xapp-1-e2e' });
+    const agent = await run({ ...env, SLACK_APP_TOKEN: 'xapp-1-e2e' });
     await socket.waitForConnection();
     const ack = await socket.deliver(
       'events_api',
@@ -205,14 +180,14 @@ describe('opsagent run --preset cloudops-bot', () => {
       15_000,
     );
     expect(JSON.stringify(anthropic.requests[1]!.body)).toContain('and since when?');
-    child.kill('SIGTERM');
-    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    expect(await agent.stop('SIGTERM')).toBe(0);
   });
 
   it('init writes a config that names the scopes and events and takes thread follow-ups', async () => {
     const cwd = mkdtempSync(join(dir, 'init-'));
-    const child = spawn(process.execPath, [bin, 'init', '--preset', 'cloudops-bot'], { cwd });
-    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    expect(
+      (await runCli(['init', '--preset', 'cloudops-bot'], { cwd, env: cliEnv(cwd) })).code,
+    ).toBe(0);
     const text = readFileSync(join(cwd, 'opsagent.yaml'), 'utf8');
     for (const word of [
       'app_mentions:read',
@@ -229,15 +204,10 @@ describe('opsagent run --preset cloudops-bot', () => {
   it('fails fast, naming the variable, when the signing secret is missing', async () => {
     const { slack, anthropic } = await fakes([]);
     const { SLACK_SIGNING_SECRET: _drop, ...env } = fakeEnv(slack, anthropic, 'missing');
-    const child = spawn(process.execPath, [bin, 'run', '--preset', 'cloudops-bot'], {
+    const { code, stderr } = await runCli(['run', '--preset', 'cloudops-bot'], {
       cwd: dir,
       env: { ...env, PORT: '0' },
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
     expect(stderr).toContain('SLACK_SIGNING_SECRET');
   });
