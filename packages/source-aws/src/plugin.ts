@@ -134,7 +134,7 @@ export function createAwsPlugin(
   return definePlugin({
     name: 'aws',
     configSchema: awsConfigSchema,
-    setup({ config, env }) {
+    setup({ config, env, values }) {
       const fromEnv = overrides.clients?.credentials ? undefined : envCredentials(env);
       const accounts = createAwsAccounts(
         config,
@@ -143,7 +143,7 @@ export function createAwsPlugin(
       );
       const credentialSource = fromEnv?.source ?? 'given credentials';
       const clock = overrides.clock ?? systemClock;
-      const options = { accounts, config, clock };
+      const options = { accounts, config, clock, ...(values ? { values } : {}) };
       const remediations: Remediation[] = createAwsRemediations(
         accounts,
         overrides.verify ?? {
@@ -151,6 +151,7 @@ export function createAwsPlugin(
           pollMs: config.verify.poll,
           timeoutMs: config.verify.timeout,
         },
+        values,
       ).filter((r) => (config.remediations as string[]).includes(r.name));
       return {
         sources: [
