@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,9 @@ beforeAll(async () => {
   fake = await startFakeAws();
   fake.world.regions = ['eu-west-1'];
 });
+const children: ChildProcess[] = [];
 afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await fake.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -165,6 +167,7 @@ describe('a remediation verification interrupted by SIGKILL', () => {
       env: { ...process.env, ...env(), AWS_ACCESS_KEY_ID: 'AKIDCHILD' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.push(child);
     let stderr = '';
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
