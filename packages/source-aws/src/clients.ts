@@ -37,7 +37,10 @@ export type AwsService =
 export interface AwsClientOptions {
   /** Explicit credentials (tests); default the SDK's default chain, or the assumed role. */
   credentials?: AwsCredentials | AwsCredentialProvider;
-  /** Endpoint overrides by service; `AWS_ENDPOINT_URL_<SERVICE>` is honoured by the SDK otherwise. */
+  /**
+   * Endpoint by service. Clients never read endpoints from `process.env` or the shared config
+   * file themselves: `createAwsAccounts` fills these from the injected env.
+   */
   endpoints?: Partial<Record<AwsService, string | undefined>>;
   /** Attempts per call (standard retry mode: backoff with jitter on throttling). */
   maxAttempts?: number;
@@ -96,6 +99,7 @@ type ClientClass<C> = new (config: {
   credentials?: AwsCredentials | AwsCredentialProvider;
   maxAttempts?: number;
   retryMode?: string;
+  ignoreConfiguredEndpointUrls?: boolean;
 }) => C;
 
 /**
@@ -141,6 +145,8 @@ export class AwsAccount {
         ...(credentials ? { credentials } : {}),
         maxAttempts: this.options.maxAttempts ?? 5,
         retryMode: 'standard',
+        // The endpoint comes from config or the injected env, never from process.env.
+        ignoreConfiguredEndpointUrls: true,
       });
       this.clients.set(key, client);
     }

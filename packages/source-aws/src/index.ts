@@ -1,4 +1,10 @@
 export {
+  AWS_ENDPOINT_ENV_SUFFIX,
+  type EnvCredentials,
+  envCredentials,
+  envEndpoint,
+} from './aws-env.js';
+export {
   type AmplifyBranchSummary,
   AmplifyChecker,
   type AmplifyCheckResult,

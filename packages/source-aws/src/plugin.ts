@@ -11,7 +11,8 @@ import {
   type Tool,
 } from '@opsagent/core';
 import { z } from 'zod';
-import { AwsAccount, AwsAccounts, type AwsClientOptions } from './clients.js';
+import { AWS_ENDPOINT_ENV_SUFFIX, type Env, envCredentials, envEndpoint } from './aws-env.js';
+import { AwsAccount, AwsAccounts, type AwsClientOptions, type AwsService } from './clients.js';
 import { type AwsConfig, awsConfigSchema } from './config.js';
 import { createSesEmailChannel } from './notify/email.js';
 import { createAwsRemediations, type VerifyTiming } from './remediations/index.js';
@@ -36,21 +37,32 @@ export interface AwsPluginOverrides {
   verify?: VerifyTiming;
 }
 
-/** Builds the accounts of a config. */
+/**
+ * Builds the accounts of a config. Everything comes from `config`, `options` and `env` (the
+ * runtime's env), never from `process.env` when it differs: per service, the endpoint is
+ * `options.endpoints`, then `config.endpoints`, then `AWS_ENDPOINT_URL_<SERVICE_ID>`, then
+ * `AWS_ENDPOINT_URL`; credentials are `options.credentials`, else {@link envCredentials}.
+ */
 export function createAwsAccounts(
   config: AwsConfig,
   options: AwsClientOptions = {},
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Env = process.env,
 ): AwsAccounts {
-  const endpoints = {
-    ...Object.fromEntries(Object.entries(config.endpoints).filter(([, v]) => v)),
-    ...options.endpoints,
-  };
+  const endpoints: Partial<Record<AwsService, string>> = {};
+  for (const [service, suffix] of Object.entries(AWS_ENDPOINT_ENV_SUFFIX) as Array<
+    [AwsService, string]
+  >) {
+    const endpoint =
+      options.endpoints?.[service] || config.endpoints[service] || envEndpoint(env, suffix);
+    if (endpoint) endpoints[service] = endpoint;
+  }
+  const credentials = options.credentials ?? envCredentials(env).credentials;
   return new AwsAccounts(
     config.accounts.map(
       (account) =>
         new AwsAccount(account, {
           ...options,
+          credentials,
           endpoints,
           maxAttempts: options.maxAttempts ?? config.maxAttempts,
           regions: config.regions,
@@ -65,7 +77,10 @@ export function createAwsAccounts(
 }
 
 /** `opsagent doctor` checks: the credentials of each account work (STS GetCallerIdentity). */
-export function createAwsHealthChecks(accounts: AwsAccounts): HealthCheck[] {
+export function createAwsHealthChecks(
+  accounts: AwsAccounts,
+  credentialSource?: string,
+): HealthCheck[] {
   return accounts.list.map((account) => ({
     name: `aws ${account.name}`,
     async run({ signal }) {
@@ -73,7 +88,8 @@ export function createAwsHealthChecks(accounts: AwsAccounts): HealthCheck[] {
         const who = await account
           .sts()
           .send(new GetCallerIdentityCommand({}), { abortSignal: signal });
-        return { status: 'ok' as const, detail: `account ${who.Account} as ${who.Arn}` };
+        const from = credentialSource && !account.config.roleArn ? ` (${credentialSource})` : '';
+        return { status: 'ok' as const, detail: `account ${who.Account} as ${who.Arn}${from}` };
       } catch (error) {
         const name = (error as { name?: string }).name ?? 'Error';
         const fix =
@@ -118,10 +134,16 @@ export function createAwsPlugin(
   return definePlugin({
     name: 'aws',
     configSchema: awsConfigSchema,
-    setup({ config, env }) {
-      const accounts = createAwsAccounts(config, overrides.clients, env);
+    setup({ config, env, values }) {
+      const fromEnv = overrides.clients?.credentials ? undefined : envCredentials(env);
+      const accounts = createAwsAccounts(
+        config,
+        { ...overrides.clients, ...(fromEnv ? { credentials: fromEnv.credentials } : {}) },
+        env,
+      );
+      const credentialSource = fromEnv?.source ?? 'given credentials';
       const clock = overrides.clock ?? systemClock;
-      const options = { accounts, config, clock };
+      const options = { accounts, config, clock, ...(values ? { values } : {}) };
       const remediations: Remediation[] = createAwsRemediations(
         accounts,
         overrides.verify ?? {
@@ -129,6 +151,7 @@ export function createAwsPlugin(
           pollMs: config.verify.poll,
           timeoutMs: config.verify.timeout,
         },
+        values,
       ).filter((r) => (config.remediations as string[]).includes(r.name));
       return {
         sources: [
@@ -138,7 +161,7 @@ export function createAwsPlugin(
         ],
         tools: createAwsTools(accounts, config, clock),
         remediations,
-        checks: createAwsHealthChecks(accounts),
+        checks: createAwsHealthChecks(accounts, credentialSource),
         dispose: async () => accounts.destroy(),
       };
     },
@@ -166,7 +189,9 @@ export const awsEmailConfigSchema = z
     endpoint: z
       .url()
       .optional()
-      .describe('SES endpoint override; AWS_ENDPOINT_URL_SESV2 is honoured too.'),
+      .describe(
+        'SES endpoint override; default AWS_ENDPOINT_URL_SESV2, then AWS_ENDPOINT_URL, from the env.',
+      ),
     subjectPrefix: z.string().default('[opsagent]'),
     configurationSet: z.string().optional(),
   })
@@ -185,12 +210,15 @@ export function createAwsEmailPlugin(
         return {};
       }
       const from = config.from;
-      const endpoint = config.endpoint ?? overrides.clients?.endpoints?.sesv2;
-      const credentials = overrides.clients?.credentials;
+      const endpoint =
+        config.endpoint ??
+        overrides.clients?.endpoints?.sesv2 ??
+        envEndpoint(env, AWS_ENDPOINT_ENV_SUFFIX.sesv2);
       const client = new SESv2Client({
         region: config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
         ...(endpoint ? { endpoint } : {}),
-        ...(credentials ? { credentials } : {}),
+        credentials: overrides.clients?.credentials ?? envCredentials(env).credentials,
+        ignoreConfiguredEndpointUrls: true,
       });
       return {
         channels: [

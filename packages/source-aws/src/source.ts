@@ -3,6 +3,7 @@ import {
   errorMessage,
   type Finding,
   type Health,
+  type PluginValues,
   renderDigest,
   type Section,
   type Source,
@@ -23,6 +24,8 @@ export interface AwsSourcesOptions {
   accounts: AwsAccounts;
   config: AwsConfig;
   clock?: Clock;
+  /** Where check state survives a restart (the plugin's values in the agent's store). */
+  values?: PluginValues;
 }
 
 /** Counts API calls per check, for logs and the benchmark. */
@@ -223,11 +226,11 @@ export function createLogsSource(options: AwsSourcesOptions): Source & { lastCal
     lastCalls: () => calls,
     async check(ctx) {
       watchers ??= (await watchedGroups(options, ctx.signal)).map(
-        (g) => new LogGroupWatcher(g, options.config.logs),
+        (g) => new LogGroupWatcher(g, options.config.logs, options.values),
       );
       const now = clock.now().getTime();
       const results = await mapLimit(watchers, options.config.concurrency, (w) =>
-        w.check(now, ctx.signal),
+        w.check(now, ctx.signal, ctx.logger),
       );
       calls = results.reduce((s, r) => s + r.calls, 0);
       return results.flatMap((r) => r.findings);

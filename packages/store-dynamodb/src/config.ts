@@ -26,12 +26,14 @@ export const dynamoStoreConfigSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS region such as eu-west-1' })
       .optional()
-      .describe('AWS region; default AWS_REGION / AWS_DEFAULT_REGION or the shared config.'),
+      .describe(
+        'AWS region; default AWS_REGION / AWS_DEFAULT_REGION from the env, else the shared config file.',
+      ),
     endpoint: z
       .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
       .optional()
       .describe(
-        'DynamoDB endpoint (DynamoDB Local, dynalite, LocalStack); default AWS_ENDPOINT_URL_DYNAMODB, else AWS.',
+        'DynamoDB endpoint (DynamoDB Local, dynalite, LocalStack); default AWS_ENDPOINT_URL_DYNAMODB, then AWS_ENDPOINT_URL, from the env, else AWS.',
       ),
     createTable: z
       .boolean()

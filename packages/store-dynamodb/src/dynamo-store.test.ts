@@ -303,15 +303,21 @@ describe('DynamoStore table checks', () => {
     }
   });
 
-  it('builds its own client from AWS_ENDPOINT_URL_DYNAMODB and the region', async () => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+  it('builds its own client from the env it is given (endpoint, keys), not from process.env', async () => {
+    // process.env names other keys and an endpoint where nothing listens: neither may be used.
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDPROCESS');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'process');
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', 'http://127.0.0.1:9');
     try {
       const store = new DynamoStore({
         table: freshTable(),
         region: 'eu-west-1',
         createTable: true,
-        env: { AWS_ENDPOINT_URL_DYNAMODB: server.endpoint },
+        env: {
+          AWS_ENDPOINT_URL_DYNAMODB: server.endpoint,
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+        },
       });
       await store.init();
       expect(await store.claim('first', 60_000)).toBe(true);

@@ -29,6 +29,7 @@ import {
   silentLogger,
   systemClock,
 } from '@opsagent/core';
+import { awsEnvCredentials, awsEnvEndpoint } from './aws-env.js';
 import {
   type Attributes,
   decodeApproval,
@@ -76,8 +77,13 @@ export interface DynamoStoreOptions extends DynamoStoreConfigInput {
   clock?: Clock;
   /** Logger for table creation and retries. */
   logger?: Logger;
-  /** Environment for `AWS_ENDPOINT_URL_DYNAMODB`; default `process.env`. */
-  env?: Record<string, string | undefined>;
+  /**
+   * Environment for the region (`AWS_REGION`), endpoint (`AWS_ENDPOINT_URL_DYNAMODB`, then
+   * `AWS_ENDPOINT_URL`) and credentials (`AWS_ACCESS_KEY_ID`..., else `AWS_PROFILE` and the shared
+   * files it names); default `process.env`. The client never reads `process.env` for these when an
+   * `env` is given.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** DynamoDB limits per batch request. */
@@ -110,6 +116,7 @@ export class DynamoStore implements Store {
   readonly #ownsClient: boolean;
   readonly #where: TableLocation;
   readonly #instance = randomBytes(4).toString('hex');
+  readonly #env: Readonly<Record<string, string | undefined>>;
   #client: DynamoDBClient | undefined;
   #open = false;
   #opening: Promise<void> | undefined;
@@ -130,8 +137,10 @@ export class DynamoStore implements Store {
     this.#config = parsed.data;
     this.#clock = clock ?? systemClock;
     this.#logger = logger ?? silentLogger;
-    const endpoint = this.#config.endpoint ?? (env ?? process.env).AWS_ENDPOINT_URL_DYNAMODB;
-    this.#where = { table: this.#config.table, region: this.#config.region, endpoint };
+    this.#env = env ?? process.env;
+    const endpoint = this.#config.endpoint ?? awsEnvEndpoint(this.#env, 'DYNAMODB');
+    const region = this.#config.region ?? (this.#env.AWS_REGION || this.#env.AWS_DEFAULT_REGION);
+    this.#where = { table: this.#config.table, region: region || undefined, endpoint };
     this.#ownsClient = client === undefined;
     this.#client = client;
   }
@@ -154,8 +163,11 @@ export class DynamoStore implements Store {
     const client =
       this.#client ??
       new DynamoDBClient({
-        ...(this.#config.region ? { region: this.#config.region } : {}),
+        ...(this.#where.region ? { region: this.#where.region } : {}),
         ...(this.#where.endpoint ? { endpoint: this.#where.endpoint } : {}),
+        credentials: awsEnvCredentials(this.#env).credentials,
+        // The endpoint comes from config or the injected env, never from process.env.
+        ignoreConfiguredEndpointUrls: true,
         maxAttempts: this.#config.maxAttempts,
       });
     this.#where.region ??= await client.config.region().catch(() => undefined);

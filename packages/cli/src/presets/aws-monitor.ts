@@ -28,7 +28,7 @@ export const awsMonitorPreset: Preset = {
   principals: [{ id: 'local', name: 'you', roles: ['admin'], identities: { console: ['*'] } }],
   notifications: [{ channel: 'console', address: CONSOLE_ADDRESS, minSeverity: 'warning' }],
   template: `# opsagent.yaml: the \`aws-monitor\` preset. Watches EC2, Amplify and CloudWatch Logs.
-# Credentials: the AWS SDK default chain (AWS_PROFILE, env keys, SSO, instance or task role).
+# Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else AWS_PROFILE (SSO too), else an instance or task role.
 # \`opsagent aws iam-policy\` prints the least-privilege IAM policy for this file.
 preset: aws-monitor
 

@@ -38,6 +38,7 @@ export {
   type Plugin,
   type PluginContext,
   type PluginContributions,
+  type PluginValues,
 } from './plugin.js';
 export {
   defineRemediation,

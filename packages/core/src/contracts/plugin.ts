@@ -18,6 +18,20 @@ export interface PluginContext<Config> {
   dataDir: string;
   /** The environment, for secrets the config did not give (see `resolveSecret`). */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Small values that survive a restart (cursors, work in progress), in the agent's store under
+   * keys of this plugin only. Usable once the agent has started (in checks, tools, remediations),
+   * not during `setup`. Absent when `setup` is called outside an agent (keep such state in memory).
+   */
+  values?: PluginValues;
+}
+
+/** A plugin's own small key/values in the agent's store (keys are private to the plugin). */
+export interface PluginValues {
+  /** The value of `key`, undefined when absent or expired. */
+  get(key: string): Promise<string | undefined>;
+  /** Sets `key`, optionally expiring after `ttlMs`. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
 }
 
 /** What a plugin adds to the agent. Every list is optional. */

@@ -48,6 +48,13 @@ export interface Remediation<Input extends z.ZodType = z.ZodType> {
   dryRun?(input: z.output<Input>, ctx: RemediationContext): Promise<RemediationResult>;
   /** After `execute`: checks the change took effect. */
   verify?(input: z.output<Input>, ctx: RemediationContext): Promise<RemediationResult>;
+  /**
+   * After a restart, for a run of this approval that was executing when the agent stopped:
+   * finishes it without changing anything again (e.g. verifies a change it recorded as made) and
+   * returns the outcome; undefined when it cannot tell whether the change was made, and the run is
+   * then reported as interrupted. `execute` is never run again.
+   */
+  resume?(input: z.output<Input>, ctx: RemediationContext): Promise<RemediationResult | undefined>;
 }
 
 /** Identity helper that infers the input type from the schema. */

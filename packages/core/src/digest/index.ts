@@ -21,6 +21,7 @@ export {
   type LogTemplateExample,
   TemplateMiner,
   type TemplateMinerOptions,
+  type TemplateMinerState,
   type TemplateMinerStats,
   type TemplateRef,
   type TemplateSurge,

@@ -163,3 +163,44 @@ describe('TemplateMiner', () => {
     expect(surges[0]?.template.template).toBe('timeout talking to db');
   });
 });
+
+describe('TemplateMiner state', () => {
+  const lines = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const k = from + i;
+      return [
+        `2026-01-01T00:00:${String(k % 60).padStart(2, '0')}Z ERROR payment ${k} failed for user ${['alice', 'bob', 'carol'][k % 3]}`,
+        `WARN Failed password for ${['root', 'admin'][k % 2]} from 10.0.0.${k % 250} port ${4000 + k}`,
+        `ERROR worker-${k % 7} lost connection to db-${k % 2}.internal after ${k} ms`,
+        `panic: runtime error: index out of range [${k}] with length ${k % 5}`,
+      ][k % 4] as string;
+    });
+
+  it('continues after a JSON round trip exactly as the miner it was taken from', () => {
+    const original = new TemplateMiner({ maxTemplates: 50 });
+    for (const [i, line] of lines(0, 400).entries()) original.add(line, 1_000_000 + i * 1000);
+    const restored = TemplateMiner.fromJSON(
+      JSON.parse(JSON.stringify(original.toJSON())) as ReturnType<TemplateMiner['toJSON']>,
+      { maxTemplates: 50 },
+    );
+    expect(restored.templates()).toEqual(original.templates());
+    const more = lines(400, 400);
+    for (const [i, line] of more.entries()) {
+      const a = original.add(line, 2_000_000 + i * 1000);
+      const b = restored.add(line, 2_000_000 + i * 1000);
+      expect(b.id).toBe(a.id);
+    }
+    expect(restored.templates()).toEqual(original.templates());
+    expect(restored.stats()).toMatchObject({
+      ...original.stats(),
+      cacheEntries: expect.any(Number),
+    });
+    expect(restored.surges({ now: 2_400_000 })).toEqual(original.surges({ now: 2_400_000 }));
+  });
+
+  it('refuses a state of another version', () => {
+    expect(() =>
+      TemplateMiner.fromJSON({ v: 2 } as unknown as ReturnType<TemplateMiner['toJSON']>),
+    ).toThrow(/version 1/);
+  });
+});

@@ -236,6 +236,40 @@ export interface TemplateSurge {
 }
 
 /**
+ * Everything a {@link TemplateMiner} has learnt, as plain JSON (see {@link TemplateMiner.toJSON}):
+ * templates keep their ids across a restart. Its size is bounded by the options: at most
+ * `maxTemplates` templates with `maxExamples` example lines of `maxLineLength` characters per group.
+ */
+export interface TemplateMinerState {
+  /** Format version. */
+  v: 1;
+  nextId: number;
+  seq: number;
+  evicted: number;
+  clusters: Array<{
+    id: string;
+    tokens: string[];
+    bucketKey: string;
+    count: number;
+    firstSeen: number;
+    lastSeen: number;
+    seq: number;
+    epoch: number;
+    ring: number[];
+    slots: Array<{ position: number; values: string[] | null }>;
+    groups: Array<{
+      values: string[];
+      count: number;
+      firstSeen: number;
+      lastSeen: number;
+      severity: LogSeverity;
+      /** Example lines as they came in (their tokens are derived again on restore). */
+      examples: string[];
+    }>;
+  }>;
+}
+
+/**
  * A streaming log template miner: a Drain-like parse tree of fixed depth (line length, then the
  * first token) whose leaves are templates; a line joins the most similar template of its leaf or
  * starts a new one. Exact repeats of a masked line skip the tree through a bounded cache. Memory
@@ -446,6 +480,82 @@ export class TemplateMiner {
       else this.buckets.set(key, kept);
     }
     for (const [key, cluster] of this.cache) if (cluster.evicted) this.cache.delete(key);
+  }
+
+  /** Everything the miner has learnt, as plain JSON; {@link TemplateMiner.fromJSON} restores it. */
+  toJSON(): TemplateMinerState {
+    return {
+      v: 1,
+      nextId: this.nextId,
+      seq: this.seq,
+      evicted: this.evictedCount,
+      clusters: [...this.clusters.values()].map((c) => ({
+        id: c.id,
+        tokens: c.tokens.slice(),
+        bucketKey: c.bucketKey,
+        count: c.count,
+        firstSeen: c.firstSeen,
+        lastSeen: c.lastSeen,
+        seq: c.seq,
+        epoch: c.epoch,
+        ring: [...c.ring],
+        slots: c.slots.map((slot) => ({
+          position: slot.position,
+          values: slot.values?.slice() ?? null,
+        })),
+        groups: [...c.groups.values()].map((g) => ({
+          values: g.values.slice(),
+          count: g.count,
+          firstSeen: g.firstSeen,
+          lastSeen: g.lastSeen,
+          severity: g.severity,
+          examples: g.examples.map((e) => e.line),
+        })),
+      })),
+    };
+  }
+
+  /**
+   * A miner that continues from `state` (made by {@link TemplateMiner.toJSON} with the same
+   * options): the same templates, ids, counts and rates. Throws on a state of another version.
+   */
+  static fromJSON(state: TemplateMinerState, options: TemplateMinerOptions = {}): TemplateMiner {
+    if (state?.v !== 1 || !Array.isArray(state.clusters)) {
+      throw new Error('not a TemplateMiner state of version 1');
+    }
+    const miner = new TemplateMiner(options);
+    miner.nextId = state.nextId;
+    miner.seq = state.seq;
+    miner.evictedCount = state.evicted;
+    for (const saved of state.clusters) {
+      const cluster = new Cluster(saved.id, saved.tokens.slice(), saved.bucketKey, saved.firstSeen);
+      cluster.count = saved.count;
+      cluster.lastSeen = saved.lastSeen;
+      cluster.seq = saved.seq;
+      cluster.epoch = saved.epoch;
+      cluster.ring = Uint32Array.from(saved.ring.slice(0, RING));
+      cluster.slots = saved.slots.map((slot) => ({
+        position: slot.position,
+        values: slot.values?.slice() ?? null,
+      }));
+      cluster.enums = cluster.slots.filter((slot) => slot.values !== null);
+      for (const g of saved.groups) {
+        const group = new Group(g.values.slice(), g.firstSeen);
+        group.count = g.count;
+        group.lastSeen = g.lastSeen;
+        group.severity = g.severity;
+        group.examples = g.examples.map((line) => ({
+          line,
+          tokens: tokenize(miner.stripHeaders ? stripHeader(line).content : line),
+        }));
+        cluster.groups.set(g.values.join('\u0001'), group);
+      }
+      miner.clusters.set(cluster.id, cluster);
+      const bucket = miner.buckets.get(cluster.bucketKey);
+      if (bucket) bucket.push(cluster);
+      else miner.buckets.set(cluster.bucketKey, [cluster]);
+    }
+    return miner;
   }
 
   /** Snapshots of the kept templates, most frequent first. */

@@ -187,16 +187,17 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
   const entries = (options.plugins ?? []).map(
     (p): PluginEntry => ('plugin' in p ? p : { plugin: p }),
   );
+  // Audit records and conversation history pass through the redactor on their way into the store.
+  const store = redactingStore(options.store ?? new MemoryStore({ clock }), redactor);
   const registry = await buildRegistry(entries, {
     logger,
     dataDir: options.dataDir ?? '.opsagent',
     env,
+    store,
   });
   const metrics = createRuntimeMetrics(options.metricsRegistry ?? new MetricsRegistry());
   const rawModel = options.model ?? registry.model;
   const model = rawModel ? meteredModel(rawModel, metrics) : undefined;
-  // Audit records and conversation history pass through the redactor on their way into the store.
-  const store = redactingStore(options.store ?? new MemoryStore({ clock }), redactor);
   await store.init();
 
   const access = new AccessControl(options.principals ?? []);

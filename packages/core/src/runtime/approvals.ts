@@ -227,28 +227,77 @@ export class ApprovalService {
   }
 
   /**
-   * After a restart: runs that were executing when the process died are marked `interrupted` and
-   * reported, never re-run by themselves; approvals approved but not started are executed now.
+   * After a restart: runs that were executing when the process died are never re-run by
+   * themselves. A remediation with `resume` finishes its run in the background (e.g. resumes
+   * verifying a change it recorded as made) and the outcome is reported once; any other run is
+   * marked `interrupted` and reported. Approvals approved but not started are executed now.
    */
   async recover(): Promise<void> {
     const { store } = this.deps;
     for (const record of await store.listApprovals({ status: ['executing'] })) {
-      const interrupted = await store.transitionApproval(record.id, ['executing'], {
-        status: 'interrupted',
-        updatedAt: this.deps.clock.now(),
-        result: {
-          ok: false,
-          detail: 'the agent stopped while this was running; check the target and decide again',
-        },
-      });
-      if (!interrupted) continue;
-      this.deps.metrics?.approval('interrupted');
-      await this.audit('execution', 'runtime', record.id, { status: 'interrupted' });
-      await this.reportOutcome(interrupted);
+      const remediation = this.deps.remediations.get(record.remediation);
+      if (remediation?.resume) {
+        const run = this.resume(record, remediation);
+        this.running.add(run);
+        void run.finally(() => this.running.delete(run));
+        continue;
+      }
+      await this.interrupt(record);
     }
     for (const record of await store.listApprovals({ status: ['approved'] })) {
       await this.execute(record);
     }
+  }
+
+  private async interrupt(record: ApprovalRecord, why?: string): Promise<void> {
+    const interrupted = await this.deps.store.transitionApproval(record.id, ['executing'], {
+      status: 'interrupted',
+      updatedAt: this.deps.clock.now(),
+      result: {
+        ok: false,
+        detail: `the agent stopped while this was running; check the target and decide again${why ? ` (${this.redact(why)})` : ''}`,
+      },
+    });
+    if (!interrupted) return;
+    this.deps.metrics?.approval('interrupted');
+    await this.audit('execution', 'runtime', record.id, { status: 'interrupted' });
+    await this.reportOutcome(interrupted);
+  }
+
+  /** Finishes an interrupted run through the remediation's `resume`, or marks it interrupted. */
+  private async resume(record: ApprovalRecord, remediation: Remediation): Promise<void> {
+    const log = this.deps.logger.child({ remediation: remediation.name, approval: record.id });
+    const timeoutMs = remediation.timeoutMs ?? this.deps.options.executionTimeoutMs;
+    let outcome: { ok: boolean; detail: string } | undefined;
+    let why: string | undefined;
+    try {
+      outcome = await withTimeout(`resuming ${remediation.name}`, timeoutMs, (signal) =>
+        remediation.resume!(record.input, { signal, logger: log, approvalId: record.id }),
+      );
+    } catch (error) {
+      log.warn({ err: error }, 'could not resume an interrupted remediation');
+      why = `resuming it failed: ${errorMessage(error)}`;
+    }
+    if (!outcome) return this.interrupt(record, why);
+    const result = {
+      ok: outcome.ok,
+      detail: this.redact(
+        `the agent restarted while this was running; it was not run again.\n${outcome.detail}`,
+      ),
+    };
+    const done = await this.deps.store.transitionApproval(record.id, ['executing'], {
+      status: result.ok ? 'succeeded' : 'failed',
+      result,
+      updatedAt: this.deps.clock.now(),
+    });
+    if (!done) return;
+    this.deps.metrics?.approval(done.status === 'succeeded' ? 'succeeded' : 'failed');
+    await this.audit('execution', 'runtime', record.id, {
+      status: done.status,
+      resumed: true,
+      detail: result.detail,
+    });
+    await this.reportOutcome(done);
   }
 
   /** Waits for runs in progress (for shutdown). */

@@ -44,7 +44,13 @@ export type {
   QueueOptions,
 } from './options.js';
 export type { Readiness, ReadinessCheck } from './readiness.js';
-export { assertPlugin, buildRegistry, type PluginEntry, type Registry } from './registry.js';
+export {
+  assertPlugin,
+  buildRegistry,
+  type PluginEntry,
+  pluginValues,
+  type Registry,
+} from './registry.js';
 export { relativeTime, renderPlainText } from './render.js';
 export { buildSystemPrompt } from './system-prompt.js';
 export { createModelTriage } from './triage.js';

@@ -4,9 +4,10 @@ import type { Command } from '../contracts/command.js';
 import type { HealthCheck } from '../contracts/health-check.js';
 import type { LanguageModel } from '../contracts/language-model.js';
 import type { Logger } from '../contracts/logger.js';
-import type { Plugin, PluginContributions } from '../contracts/plugin.js';
+import type { Plugin, PluginContributions, PluginValues } from '../contracts/plugin.js';
 import type { Remediation } from '../contracts/remediation.js';
 import type { Source } from '../contracts/source.js';
+import type { Store } from '../contracts/store.js';
 import type { Tool } from '../contracts/tool.js';
 import { OpsAgentError } from '../errors.js';
 
@@ -107,6 +108,20 @@ export interface SetupEnvironment {
   dataDir: string;
   /** Environment. */
   env: Readonly<Record<string, string | undefined>>;
+  /** The agent's store, for each plugin's {@link PluginValues} (keys `plugin:<name>:<key>`). */
+  store?: Pick<Store, 'getValue' | 'setValue'>;
+}
+
+/** A plugin's view of the store's key/values: its own keys only. */
+export function pluginValues(
+  store: Pick<Store, 'getValue' | 'setValue'>,
+  plugin: string,
+): PluginValues {
+  const prefix = `plugin:${plugin}:`;
+  return {
+    get: (key) => store.getValue(prefix + key),
+    set: (key, value, ttlMs) => store.setValue(prefix + key, value, ttlMs),
+  };
 }
 
 /**
@@ -150,6 +165,7 @@ export async function buildRegistry(
         logger: environment.logger.child({ plugin: plugin.name }),
         dataDir: environment.dataDir,
         env: environment.env,
+        ...(environment.store ? { values: pluginValues(environment.store, plugin.name) } : {}),
       });
     } catch (error) {
       if (error instanceof OpsAgentError) throw error;

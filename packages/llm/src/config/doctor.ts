@@ -74,7 +74,8 @@ async function bedrockCheck(provider: ResolvedProvider): Promise<HealthCheckResu
   });
   const client = new BedrockRuntimeClient({
     region: settings.region,
-    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    credentials: settings.credentials,
+    ignoreConfiguredEndpointUrls: true,
   });
   try {
     const identity = await client.config.credentials();

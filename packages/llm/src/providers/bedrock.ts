@@ -23,6 +23,7 @@ import {
 } from '@opsagent/core';
 import { type LlmErrorCode, llmError } from '../errors.js';
 import { anthropicSupportsThinking } from './anthropic.js';
+import { type AwsEnvCredentials, awsEnvCredentials, awsEnvEndpoint } from './aws-env.js';
 import { inputObject, sdkLogger } from './provider-errors.js';
 
 /** AWS credentials given explicitly (else the SDK's default chain: env, profile, SSO, IMDS, ...). */
@@ -39,13 +40,14 @@ export interface BedrockModelOptions {
   /** AWS region; else `AWS_REGION`, then `AWS_DEFAULT_REGION`, else `us-east-1`. */
   region?: string;
   /**
-   * Endpoint URL; else `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, then `AWS_ENDPOINT_URL`, else the
-   * regional AWS endpoint.
+   * Endpoint URL; else `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, then `AWS_ENDPOINT_URL` (from `env`),
+   * else the regional AWS endpoint.
    */
   endpoint?: string;
   /**
    * Credentials; else `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (/ `AWS_SESSION_TOKEN`) from
-   * `env`, else the SDK's default provider chain (`AWS_PROFILE`, SSO, instance roles, ...).
+   * `env`, else the SDK's default provider chain with the profile and files `env` names
+   * (`AWS_PROFILE`, `AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`), then instance roles.
    */
   credentials?: BedrockCredentials;
   /** SDK attempts per request (1 = no SDK retry); default 1: the router retries and falls back. */
@@ -65,7 +67,10 @@ export interface BedrockModelOptions {
    * that support prompt caching on Bedrock (3.7 Sonnet, 4 and later), off for others.
    */
   promptCaching?: boolean;
-  /** Environment for region, endpoint and credentials; default `process.env`. */
+  /**
+   * Environment for region, endpoint and credentials; default `process.env`. The SDK client is
+   * built from it alone: `process.env` is not consulted when an `env` is given.
+   */
   env?: Readonly<Record<string, string | undefined>>;
   /** Receives SDK warnings (never stdout); default: SDK logging off. */
   logger?: Logger;
@@ -354,36 +359,29 @@ export function toBedrockError(
   return error;
 }
 
-/** The region, endpoint and credentials a Bedrock model would use (for `doctor`). */
+/**
+ * The region, endpoint and credentials a Bedrock model would use (also for `doctor`), all from
+ * the options and `env`, never from `process.env` when it differs.
+ */
 export function bedrockSettings(
   options: Pick<BedrockModelOptions, 'region' | 'endpoint' | 'credentials' | 'env'>,
 ): {
   region: string;
   endpoint?: string;
-  credentials?: BedrockCredentials;
+  credentials: BedrockCredentials | (() => Promise<AwsEnvCredentials>);
   credentialSource: string;
 } {
   const env = options.env ?? process.env;
   const region = options.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || DEFAULT_REGION;
-  const endpoint =
-    options.endpoint || env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME || env.AWS_ENDPOINT_URL || undefined;
-  let credentials = options.credentials;
-  let credentialSource = credentials ? 'config' : 'the AWS SDK default chain';
-  if (!credentials && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    credentials = {
-      accessKeyId: env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-    };
-    credentialSource = 'AWS_ACCESS_KEY_ID';
-  } else if (!credentials && env.AWS_PROFILE) {
-    credentialSource = `profile ${env.AWS_PROFILE}`;
-  }
+  const endpoint = options.endpoint || awsEnvEndpoint(env, 'BEDROCK_RUNTIME');
+  const fromEnv = options.credentials
+    ? { credentials: options.credentials, source: 'config' }
+    : awsEnvCredentials(env);
   return {
     region,
     ...(endpoint ? { endpoint } : {}),
-    ...(credentials ? { credentials } : {}),
-    credentialSource,
+    credentials: fromEnv.credentials,
+    credentialSource: fromEnv.source,
   };
 }
 
@@ -398,7 +396,9 @@ export function createBedrockModel(options: BedrockModelOptions): LanguageModel 
     new BedrockRuntimeClient({
       region: settings.region,
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      ...(settings.credentials ? { credentials: settings.credentials } : {}),
+      credentials: settings.credentials,
+      // The endpoint comes from the options or the injected env, never from process.env.
+      ignoreConfiguredEndpointUrls: true,
       maxAttempts: options.maxAttempts ?? 1,
       ...(options.logger ? { logger: sdkLogger(options.logger) } : {}),
     });

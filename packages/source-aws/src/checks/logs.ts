@@ -1,5 +1,13 @@
 import { type FilteredLogEvent, paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
-import { type Finding, type LogTemplate, TemplateMiner } from '@opsagent/core';
+import {
+  errorMessage,
+  type Finding,
+  type Logger,
+  type LogTemplate,
+  type PluginValues,
+  TemplateMiner,
+  type TemplateMinerState,
+} from '@opsagent/core';
 import type { AwsAccount } from '../clients.js';
 import type { AwsConfig } from '../config.js';
 import { isoTime, untilStuck } from '../util.js';
@@ -24,7 +32,11 @@ export interface LogFindingData extends Record<string, unknown> {
   count: number;
 }
 
-/** Reads every matching event of a window: all pages, empty ones included, up to `max`. */
+/**
+ * Reads every matching event of the window [`startTime`, `endTime`): all pages, empty ones
+ * included, up to `max`. FilterLogEvents includes events at its `endTime`, so `endTime - 1` is
+ * sent: consecutive windows never read an event twice.
+ */
 export async function readLogEvents(
   group: WatchedGroup,
   startTime: number,
@@ -39,7 +51,7 @@ export async function readLogEvents(
   const input = {
     logGroupName: group.name,
     startTime,
-    endTime,
+    endTime: Math.max(startTime, endTime - 1),
     limit: Math.min(10_000, max),
     ...(group.pattern ? { filterPattern: group.pattern } : {}),
   };
@@ -73,6 +85,20 @@ export interface LogWindowResult {
 
 const HISTORY = 12;
 
+/** What a watcher keeps in the store between checks (besides its miner). */
+interface WatcherState {
+  v: 1;
+  /** End of the last window read (exclusive), epoch ms. */
+  lastEnd: number;
+  /** Per template id: [lines, window ms] of its last windows, oldest first. */
+  history: Record<string, Array<[number, number]>>;
+  /** Findings held after their burst, until `until`. */
+  held: Array<{ id: string; until: number; finding: Finding }>;
+}
+
+/** How long saved state is kept without a check writing it again: a week. */
+const STATE_TTL_MS = 7 * 24 * 60 * 60_000;
+
 /**
  * Watches one log group: each check reads the events since the last check (FilterLogEvents, all
  * pages), mines them into templates with the core log digest, and reports a finding per template
@@ -80,18 +106,101 @@ const HISTORY = 12;
  * after its last burst, so the monitor can open an incident and later resolve it.
  */
 export class LogGroupWatcher {
-  private readonly miner = new TemplateMiner();
+  private miner = new TemplateMiner();
   private readonly history = new Map<string, WindowCount[]>();
   private readonly held = new Map<string, { finding: Finding; until: number }>();
   private lastEnd: number | undefined;
+  private loaded = false;
+  private minerSaved = false;
 
+  /**
+   * @param values where the cursor, template history, held findings and the miner are kept
+   *   between checks and across restarts; without it they live in memory only.
+   */
   constructor(
     readonly group: WatchedGroup,
     private readonly config: AwsConfig['logs'],
+    private readonly values?: PluginValues,
   ) {}
 
-  async check(now: number, signal: AbortSignal): Promise<LogWindowResult> {
-    const start = this.lastEnd ?? now - this.config.lookback;
+  /** Key prefix of this group's saved state. */
+  private get stateKey(): string {
+    const { account, region, name } = this.group;
+    return `logs:${account.name}:${region}:${name}`;
+  }
+
+  /** Reads the saved state once; a missing or unreadable state starts afresh (and says so). */
+  private async load(logger?: Logger): Promise<void> {
+    if (this.loaded || !this.values) return;
+    const [cursor, miner] = await Promise.all([
+      this.values.get(`${this.stateKey}:cursor`),
+      this.values.get(`${this.stateKey}:miner`),
+    ]);
+    this.loaded = true;
+    if (cursor === undefined) return;
+    try {
+      const state = JSON.parse(cursor) as WatcherState;
+      if (state.v !== 1 || typeof state.lastEnd !== 'number') throw new Error('unknown format');
+      // The miner first: without it the template ids of the history mean nothing.
+      if (miner === undefined) throw new Error('its templates are missing');
+      this.miner = TemplateMiner.fromJSON(JSON.parse(miner) as TemplateMinerState);
+      this.minerSaved = true;
+      this.lastEnd = state.lastEnd;
+      for (const [id, windows] of Object.entries(state.history)) {
+        this.history.set(
+          id,
+          windows.map(([count, ms]) => ({ count, ms })),
+        );
+      }
+      for (const h of state.held) this.held.set(h.id, { finding: h.finding, until: h.until });
+    } catch (error) {
+      this.miner = new TemplateMiner();
+      this.history.clear();
+      this.held.clear();
+      this.lastEnd = undefined;
+      logger?.warn(
+        { logGroup: this.group.name, err: errorMessage(error) },
+        'saved state of the log group is unreadable; starting from the lookback window',
+      );
+    }
+  }
+
+  /** Saves the cursor (every check) and the miner (when it learnt something). */
+  private async save(linesAdded: number, logger?: Logger): Promise<void> {
+    if (!this.values || this.lastEnd === undefined) return;
+    const state: WatcherState = {
+      v: 1,
+      lastEnd: this.lastEnd,
+      history: Object.fromEntries(
+        [...this.history].map(([id, windows]) => [id, windows.map((w) => [w.count, w.ms])]),
+      ),
+      held: [...this.held].map(([id, h]) => ({ id, until: h.until, finding: h.finding })),
+    };
+    try {
+      // The miner before the cursor: a cursor never points past templates that were not saved.
+      if (linesAdded > 0 || !this.minerSaved) {
+        await this.values.set(
+          `${this.stateKey}:miner`,
+          JSON.stringify(this.miner.toJSON()),
+          STATE_TTL_MS,
+        );
+        this.minerSaved = true;
+      }
+      await this.values.set(`${this.stateKey}:cursor`, JSON.stringify(state), STATE_TTL_MS);
+    } catch (error) {
+      // The check itself stands; the state is written again on the next check.
+      this.minerSaved = this.minerSaved && linesAdded === 0;
+      logger?.warn(
+        { logGroup: this.group.name, err: errorMessage(error) },
+        'could not save the log group state; a restart now would re-read the lookback window',
+      );
+    }
+  }
+
+  async check(now: number, signal: AbortSignal, logger?: Logger): Promise<LogWindowResult> {
+    await this.load(logger);
+    // Never further back than the lookback: after a long stop, older lines are not read.
+    const start = Math.max(this.lastEnd ?? 0, now - this.config.lookback);
     const end = Math.max(now, start + 1);
     let read: Awaited<ReturnType<typeof readLogEvents>>;
     try {
@@ -139,7 +248,9 @@ export class LogGroupWatcher {
         this.held.set(id, { finding, until: end + this.config.hold });
       }
     }
-    // History: this window's count for every known template (0 when it did not appear).
+    // History: this window's count for every known template (0 when it did not appear); the
+    // history of a template the miner evicted goes with it.
+    for (const id of this.history.keys()) if (!snapshots.has(id)) this.history.delete(id);
     for (const id of new Set([...this.history.keys(), ...counts.keys()])) {
       const past = this.history.get(id) ?? [];
       past.push({ count: counts.get(id) ?? 0, ms: windowMs });
@@ -152,6 +263,7 @@ export class LogGroupWatcher {
       else findings.push(entry.finding);
     }
     seen.sort((a, b) => b.count - a.count);
+    await this.save(read.events.length, logger);
     return {
       findings,
       lines: read.events.length,

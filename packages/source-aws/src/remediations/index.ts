@@ -13,6 +13,7 @@ import {
   defineRemediation,
   errorMessage,
   type Finding,
+  type PluginValues,
   type Remediation,
   type RemediationContext,
   type RemediationResult,
@@ -20,6 +21,7 @@ import {
 import { z } from 'zod';
 import { newestFirst } from '../checks/amplify.js';
 import type { AwsAccounts } from '../clients.js';
+import { isoTime } from '../util.js';
 
 /** Timing of verification: how long to wait before the first look, between looks, and in all. */
 export interface VerifyTiming {
@@ -62,15 +64,20 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Polls `look` until it returns a result or time runs out. */
+/**
+ * Polls `look` until it returns a result or time runs out. With `changedAt` (a change made
+ * before a restart), the initial delay and the deadline count from then; at least one look is made.
+ */
 async function poll(
   timing: Required<VerifyTiming>,
   signal: AbortSignal,
   look: () => Promise<RemediationResult | undefined>,
   lastWords: () => string,
+  changedAt?: number,
 ): Promise<RemediationResult> {
-  await sleep(timing.initialDelayMs, signal);
-  const deadline = Date.now() + timing.timeoutMs;
+  const since = changedAt ?? Date.now();
+  await sleep(Math.max(0, since + timing.initialDelayMs - Date.now()), signal);
+  const deadline = since + timing.initialDelayMs + timing.timeoutMs;
   for (;;) {
     const result = await look();
     if (result) return result;
@@ -107,9 +114,25 @@ async function dryRunEc2(send: () => Promise<unknown>, what: string): Promise<Re
 }
 
 /** Creates the AWS remediations; each runs only through the approval flow. */
+/** What a remediation records once its change is made: when, and the job it started. */
+interface Progress {
+  at: number;
+  jobId?: string;
+}
+
+/** How long a record of a made change is kept for a restart to find: a week. */
+const PROGRESS_TTL_MS = 7 * 24 * 60 * 60_000;
+
+/**
+ * Creates the AWS remediations; each runs only through the approval flow. With `values`, each
+ * records in the store that its change was made (and the Amplify job it started), so that after a
+ * restart in the middle of verification `resume` verifies it again instead of reporting the run
+ * as interrupted.
+ */
 export function createAwsRemediations(
   accounts: AwsAccounts,
   timing: VerifyTiming = {},
+  values?: PluginValues,
 ): Remediation[] {
   const t: Required<VerifyTiming> = {
     initialDelayMs: timing.initialDelayMs ?? 20_000,
@@ -117,6 +140,57 @@ export function createAwsRemediations(
     timeoutMs: timing.timeoutMs ?? 10 * 60_000,
   };
   const timeoutMs = t.initialDelayMs + t.timeoutMs + 60_000;
+  /** Job ids started by approval id (also in the store, for a restart). */
+  const started = new Map<string, string>();
+  const progressKey = (approvalId: string) => `remediation:${approvalId}`;
+
+  /** Records that the change of an approval was made; a failed write only costs the resume. */
+  const remember = async (ctx: RemediationContext, jobId: string | undefined) => {
+    if (jobId) started.set(ctx.approvalId, jobId);
+    if (!values) return;
+    const progress: Progress = { at: Date.now(), ...(jobId ? { jobId } : {}) };
+    try {
+      await values.set(progressKey(ctx.approvalId), JSON.stringify(progress), PROGRESS_TTL_MS);
+    } catch (error) {
+      ctx.logger.warn(
+        { err: errorMessage(error) },
+        'could not record the change in the store; a restart before verification ends reports it interrupted',
+      );
+    }
+  };
+
+  /** The recorded change of an approval, if this plugin recorded one before a restart. */
+  const recall = async (approvalId: string): Promise<Progress | undefined> => {
+    const raw = await values?.get(progressKey(approvalId));
+    if (raw === undefined) return undefined;
+    const parsed = JSON.parse(raw) as Partial<Progress>;
+    if (typeof parsed.at !== 'number') return undefined;
+    return {
+      at: parsed.at,
+      ...(typeof parsed.jobId === 'string' ? { jobId: parsed.jobId } : {}),
+    };
+  };
+
+  /** `resume` of a remediation: verifies again a change recorded before the restart. */
+  const resumeWith =
+    <I>(
+      what: (input: I) => string,
+      verifyFrom: (
+        input: I,
+        ctx: RemediationContext,
+        progress: Progress,
+      ) => Promise<RemediationResult>,
+    ) =>
+    async (input: I, ctx: RemediationContext): Promise<RemediationResult | undefined> => {
+      const progress = await recall(ctx.approvalId);
+      if (!progress) return undefined;
+      if (progress.jobId) started.set(ctx.approvalId, progress.jobId);
+      const verified = await verifyFrom(input, ctx, progress);
+      return {
+        ok: verified.ok,
+        detail: `${what(input)} was requested at ${isoTime(new Date(progress.at))}${progress.jobId ? ` (job ${progress.jobId})` : ''}\nverification: ${verified.ok ? 'passed' : 'FAILED'}: ${verified.detail}`,
+      };
+    };
 
   type Ec2Input = z.output<typeof ec2Input>;
   /** The EC2 client of the input's account and region. */
@@ -125,7 +199,7 @@ export function createAwsRemediations(
   const instance = (input: Ec2Input) =>
     `${input.instanceId} in ${input.region}${input.account ? ` (account ${input.account})` : ''}`;
 
-  const ec2Healthy = async (input: Ec2Input, ctx: RemediationContext) => {
+  const ec2Healthy = async (input: Ec2Input, ctx: RemediationContext, changedAt?: number) => {
     let last = 'no status yet';
     return poll(
       t,
@@ -150,6 +224,7 @@ export function createAwsRemediations(
         return undefined;
       },
       () => last,
+      changedAt,
     );
   };
 
@@ -176,9 +251,14 @@ export function createAwsRemediations(
         await ec2(input).send(new RebootInstancesCommand({ InstanceIds: [input.instanceId] }), {
           abortSignal: ctx.signal,
         });
+        await remember(ctx, undefined);
         return { ok: true, detail: `reboot of ${input.instanceId} in ${input.region} requested` };
       },
-      verify: ec2Healthy,
+      verify: (input, ctx) => ec2Healthy(input, ctx),
+      resume: resumeWith(
+        (input: Ec2Input) => `reboot of ${input.instanceId}`,
+        (input, ctx, progress) => ec2Healthy(input, ctx, progress.at),
+      ),
     }),
     defineRemediation({
       name: 'start_instance',
@@ -203,12 +283,17 @@ export function createAwsRemediations(
           { abortSignal: ctx.signal },
         );
         const change = out.StartingInstances?.[0];
+        await remember(ctx, undefined);
         return {
           ok: true,
           detail: `start of ${input.instanceId} requested: ${change?.PreviousState?.Name ?? '?'} -> ${change?.CurrentState?.Name ?? '?'}`,
         };
       },
-      verify: ec2Healthy,
+      verify: (input, ctx) => ec2Healthy(input, ctx),
+      resume: resumeWith(
+        (input: Ec2Input) => `start of ${input.instanceId}`,
+        (input, ctx, progress) => ec2Healthy(input, ctx, progress.at),
+      ),
     }),
   ];
 
@@ -217,6 +302,7 @@ export function createAwsRemediations(
     input: { appId: string; branchName: string; region: string; account?: string | undefined },
     afterJobId: () => string | undefined,
     ctx: RemediationContext,
+    changedAt?: number,
   ) => {
     let last = 'no new job seen';
     return poll(
@@ -254,9 +340,12 @@ export function createAwsRemediations(
         return undefined;
       },
       () => last,
+      changedAt,
     );
   };
-  const started = new Map<string, string>();
+  /** The job id just before the one an approval started (the verification waits for a newer one). */
+  const before = (approvalId: string, fallback: string) =>
+    String(Number(started.get(approvalId) ?? fallback) - (started.has(approvalId) ? 1 : 0));
 
   const retryInput = z.object({
     ...amplifyBranch,
@@ -297,19 +386,15 @@ export function createAwsRemediations(
             { abortSignal: ctx.signal },
           );
         const jobId = out.jobSummary?.jobId;
-        if (jobId) started.set(ctx.approvalId, jobId);
+        await remember(ctx, jobId);
         return { ok: true, detail: `started job ${jobId ?? '?'} (RETRY of ${input.jobId})` };
       },
-      verify: (input, ctx) =>
-        jobSucceeded(
-          input,
-          () =>
-            String(
-              Number(started.get(ctx.approvalId) ?? input.jobId) -
-                (started.has(ctx.approvalId) ? 1 : 0),
-            ),
-          ctx,
-        ),
+      verify: (input, ctx) => jobSucceeded(input, () => before(ctx.approvalId, input.jobId), ctx),
+      resume: resumeWith(
+        (input: z.output<typeof retryInput>) => `retry of Amplify job ${input.jobId}`,
+        (input, ctx, progress) =>
+          jobSucceeded(input, () => before(ctx.approvalId, input.jobId), ctx, progress.at),
+      ),
     }),
     defineRemediation({
       name: 'amplify_release_branch',
@@ -334,11 +419,22 @@ export function createAwsRemediations(
             { abortSignal: ctx.signal },
           );
         const jobId = out.jobSummary?.jobId;
-        if (jobId) started.set(ctx.approvalId, jobId);
+        await remember(ctx, jobId);
         return { ok: true, detail: `started release job ${jobId ?? '?'}` };
       },
       verify: (input, ctx) =>
         jobSucceeded(input, () => String(Number(started.get(ctx.approvalId) ?? 0) - 1), ctx),
+      resume: resumeWith(
+        (input: z.output<z.ZodObject<typeof amplifyBranch>>) =>
+          `release of ${input.appId}/${input.branchName}`,
+        (input, ctx, progress) =>
+          jobSucceeded(
+            input,
+            () => String(Number(started.get(ctx.approvalId) ?? 0) - 1),
+            ctx,
+            progress.at,
+          ),
+      ),
     }),
     defineRemediation({
       name: 'amplify_start_deployment',
@@ -367,11 +463,22 @@ export function createAwsRemediations(
             { abortSignal: ctx.signal },
           );
         const jobId = out.jobSummary?.jobId;
-        if (jobId) started.set(ctx.approvalId, jobId);
+        await remember(ctx, jobId);
         return { ok: true, detail: `started deployment job ${jobId ?? '?'}` };
       },
       verify: (input, ctx) =>
         jobSucceeded(input, () => String(Number(started.get(ctx.approvalId) ?? 0) - 1), ctx),
+      resume: resumeWith(
+        (input: { appId: string; branchName: string; region: string; sourceUrl: string }) =>
+          `deployment of ${input.sourceUrl} to ${input.appId}/${input.branchName}`,
+        (input, ctx, progress) =>
+          jobSucceeded(
+            input,
+            () => String(Number(started.get(ctx.approvalId) ?? 0) - 1),
+            ctx,
+            progress.at,
+          ),
+      ),
     }),
   );
   return all;

@@ -225,3 +225,59 @@ describe('AWS remediations', () => {
     });
   });
 });
+
+describe('AWS remediations after a restart', () => {
+  /** Values in memory, as the plugin gets them from the agent's store. */
+  const memoryValues = () => {
+    const map = new Map<string, string>();
+    return {
+      map,
+      get: async (key: string) => map.get(key),
+      set: async (key: string, value: string) => {
+        map.set(key, value);
+      },
+    };
+  };
+
+  it('resumes the verification of an Amplify retry with the job it recorded, and runs nothing again', async () => {
+    fake.world.apps.push({
+      appId: 'd1abc',
+      name: 'web',
+      region: 'eu-west-1',
+      repository: 'https://example.com/web.git',
+      branches: [
+        {
+          branchName: 'main',
+          jobs: [{ jobId: '1', status: 'FAILED', jobType: 'RELEASE', startTime: new Date() }],
+        },
+      ],
+    });
+    const values = memoryValues();
+    const timing = { initialDelayMs: 0, pollMs: 10, timeoutMs: 2000 };
+    const before = createAwsRemediations(
+      fakeAccounts(fake, testConfig({ regions: ['eu-west-1'] })),
+      timing,
+      values,
+    ).find((r) => r.name === 'amplify_retry_job') as Remediation;
+    const input = { appId: 'd1abc', branchName: 'main', jobId: '1', region: 'eu-west-1' };
+    await before.execute(input, ctx('ap1'));
+    expect(fake.count('StartJob')).toBe(1);
+    expect(JSON.parse(values.map.get('remediation:ap1') ?? '{}')).toMatchObject({ jobId: '2' });
+
+    // A new process: the recorded job is verified; a run with nothing recorded cannot be told.
+    const after = createAwsRemediations(
+      fakeAccounts(fake, testConfig({ regions: ['eu-west-1'] })),
+      timing,
+      values,
+    ).find((r) => r.name === 'amplify_retry_job') as Remediation;
+    const job = fake.world.apps[0]?.branches[0]?.jobs.find((j) => j.jobId === '2');
+    if (job) job.status = 'SUCCEED';
+    const resumed = await after.resume?.(input, ctx('ap1'));
+    expect(resumed?.ok).toBe(true);
+    expect(resumed?.detail).toContain('retry of Amplify job 1 was requested at');
+    expect(resumed?.detail).toContain('(job 2)');
+    expect(resumed?.detail).toContain('verification: passed: job 2');
+    expect(await after.resume?.(input, ctx('ap-unknown'))).toBeUndefined();
+    expect(fake.count('StartJob')).toBe(1);
+  });
+});

@@ -117,7 +117,7 @@ export function handleLogs(operation: string, body: unknown, ctx: LogsContext): 
         .filter(
           ({ event }) =>
             event.timestamp >= start &&
-            event.timestamp < end &&
+            event.timestamp <= end &&
             (!prefix || (event.stream ?? 'stream-1').startsWith(prefix)) &&
             matchesPattern(event.message, terms),
         )

@@ -74,6 +74,12 @@ export function signedRegion(headers: Record<string, string>): string | undefine
   return match?.[1];
 }
 
+/** The access key id a SigV4-signed request was signed with (`Credential=<AKID>/...`). */
+export function signedAccessKeyId(headers: Record<string, string>): string | undefined {
+  const match = /Credential=([^/,\s]+)\//.exec(headers.authorization ?? '');
+  return match?.[1];
+}
+
 let requestCounter = 0;
 export function requestId(): string {
   requestCounter += 1;

@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { amplifyFault, amplifyOperation, handleAmplify } from './amplify.js';
 import { ec2Fault, handleEc2 } from './ec2.js';
 import { handleLogs, logsFault } from './logs.js';
-import { type AwsFault, type AwsReply, jsonReply, signedRegion } from './protocol.js';
+import {
+  type AwsFault,
+  type AwsReply,
+  jsonReply,
+  signedAccessKeyId,
+  signedRegion,
+} from './protocol.js';
 import { emptyAwsWorld, type FakeAwsWorld } from './world.js';
 
 /** An AWS service the fake speaks. */
@@ -18,6 +24,8 @@ export interface FakeAwsCall {
   region: string;
   /** HTTP status of the reply. */
   status: number;
+  /** Access key id of the SigV4 `Credential=` (the signature itself is not checked). */
+  accessKeyId: string | undefined;
 }
 
 /** Options of {@link startFakeAws}. */
@@ -200,7 +208,13 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
       } else {
         reply = run();
       }
-      calls.push({ service, operation, region, status: reply.status });
+      calls.push({
+        service,
+        operation,
+        region,
+        status: reply.status,
+        accessKeyId: signedAccessKeyId(req.headers as Record<string, string>),
+      });
       const send = () => {
         if (res.destroyed || res.writableEnded) return;
         res.writeHead(reply.status, { ...reply.headers, 'x-amzn-requestid': 'fake' });
