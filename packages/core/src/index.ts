@@ -16,6 +16,15 @@ export * from './metrics/index.js';
 export * from './monitor/index.js';
 export * from './runtime/index.js';
 export * from './store/index.js';
+export {
+  type AwsChainInit,
+  type AwsDefaultProvider,
+  type AwsEnv,
+  type AwsEnvCredentialResult,
+  type AwsEnvCredentials,
+  awsEnvCredentials,
+  awsEnvEndpoint,
+} from './util/aws-env.js';
 export { type Clock, createManualClock, type ManualClock, systemClock } from './util/clock.js';
 export { shortId } from './util/ids.js';
 export { findSecret, resolveSecret, type SecretSource } from './util/secrets.js';

@@ -14,10 +14,13 @@ import {
   UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import {
   type ApprovalRecord,
   type ApprovalStatus,
   type AuditRecord,
+  awsEnvCredentials,
+  awsEnvEndpoint,
   type Clock,
   type ConversationRecord,
   type IncidentRecord,
@@ -29,7 +32,6 @@ import {
   silentLogger,
   systemClock,
 } from '@opsagent/core';
-import { awsEnvCredentials, awsEnvEndpoint } from './aws-env.js';
 import {
   type Attributes,
   decodeApproval,
@@ -165,7 +167,7 @@ export class DynamoStore implements Store {
       new DynamoDBClient({
         ...(this.#where.region ? { region: this.#where.region } : {}),
         ...(this.#where.endpoint ? { endpoint: this.#where.endpoint } : {}),
-        credentials: awsEnvCredentials(this.#env).credentials,
+        credentials: awsEnvCredentials(this.#env, defaultProvider).credentials,
         // The endpoint comes from config or the injected env, never from process.env.
         ignoreConfiguredEndpointUrls: true,
         maxAttempts: this.#config.maxAttempts,

@@ -10,7 +10,11 @@ import {
   type Tool,
   type ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import {
+  type AwsEnvCredentials,
+  awsEnvCredentials,
+  awsEnvEndpoint,
   errorMessage,
   isOpsAgentError,
   type LanguageModel,
@@ -23,7 +27,6 @@ import {
 } from '@opsagent/core';
 import { type LlmErrorCode, llmError } from '../errors.js';
 import { anthropicSupportsThinking } from './anthropic.js';
-import { type AwsEnvCredentials, awsEnvCredentials, awsEnvEndpoint } from './aws-env.js';
 import { inputObject, sdkLogger } from './provider-errors.js';
 
 /** AWS credentials given explicitly (else the SDK's default chain: env, profile, SSO, IMDS, ...). */
@@ -376,7 +379,7 @@ export function bedrockSettings(
   const endpoint = options.endpoint || awsEnvEndpoint(env, 'BEDROCK_RUNTIME');
   const fromEnv = options.credentials
     ? { credentials: options.credentials, source: 'config' }
-    : awsEnvCredentials(env);
+    : awsEnvCredentials(env, defaultProvider);
   return {
     region,
     ...(endpoint ? { endpoint } : {}),
