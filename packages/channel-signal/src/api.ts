@@ -51,8 +51,8 @@ export interface SignalApiOptions {
   maxRetryWaitMs?: number;
   /** Backoff of a rate-limited send without `Retry-After`; default 1 s doubling up to 30 s, jittered. */
   rateLimitBackoff?: Partial<BackoffOptions>;
-  /** Seams for tests: how to wait, the time (ms since the epoch), and jitter. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Seams for tests: how to wait (ends early when `signal` aborts), the time (ms since the epoch), and jitter. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   random?: () => number;
 }
@@ -88,7 +88,7 @@ export class SignalApi {
   private readonly rateLimitRetries: number;
   private readonly maxRetryWaitMs: number;
   private readonly backoff: BackoffOptions;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => number;
   /**
@@ -105,7 +105,7 @@ export class SignalApi {
     this.rateLimitRetries = Math.max(0, Math.floor(options.rateLimitRetries ?? 3));
     this.maxRetryWaitMs = Math.max(0, options.maxRetryWaitMs ?? 60_000);
     this.backoff = { initialDelayMs: 1_000, maxDelayMs: 30_000, ...options.rateLimitBackoff };
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? abortableSleep;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
   }
@@ -146,11 +146,15 @@ export class SignalApi {
     return parsed.data;
   }
 
-  /** `POST /v2/send` to one recipient (a number, uuid or `group.<id>`). */
+  /**
+   * `POST /v2/send` to one recipient (a number, uuid or `group.<id>`). `signal` (the channel
+   * stopping) ends a wait before a retry: the send then fails with `SIGNAL_SEND_ABORTED`, unsent.
+   */
   async send(
     recipient: string,
     message: string,
     textMode: 'styled' | 'normal',
+    signal?: AbortSignal,
   ): Promise<SendOutcome> {
     const payload = {
       number: this.options.number,
@@ -169,15 +173,25 @@ export class SignalApi {
     let refusedRetries = 0;
     let limitedRetries = 0;
     let waitedMs = 0;
+    const wait = async (ms: number) => {
+      await this.sleep(ms, signal);
+      if (signal?.aborted) {
+        throw new OpsAgentError(
+          'SIGNAL_SEND_ABORTED',
+          'the Signal channel stopped while a send waited to be retried; this message was not sent',
+          { category: 'system', retryable: true },
+        );
+      }
+    };
     for (;;) {
       const pause = this.pausedUntil - this.now();
-      if (pause > 0) await this.sleep(pause);
+      if (pause > 0) await wait(pause);
       try {
         body = await this.request('POST', '/v2/send', payload);
         break;
       } catch (error) {
         if (refused(error) && refusedRetries < this.sendRetries) {
-          await this.sleep(250 * 2 ** refusedRetries);
+          await wait(250 * 2 ** refusedRetries);
           refusedRetries += 1;
           continue;
         }
@@ -322,6 +336,19 @@ export class SignalApi {
     }
     return json;
   }
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function refused(error: unknown): boolean {

@@ -577,6 +577,32 @@ describe('signal channel rate limits', () => {
     expect(t.fake.sent).toHaveLength(2);
   });
 
+  it('gives up a send waiting out a rate limit when the channel stops, unsent', async () => {
+    const fake = await startFakeSignalServer();
+    cleanups.push(() => fake.close());
+    // The real wait (no sleep seam): Signal asks for an hour; stop() must not wait for it.
+    const channel = createSignalChannel({
+      apiUrl: fake.url,
+      number: fake.number,
+      receive: 'poll',
+      pollTimeoutSeconds: 1,
+      maxRetryWaitMs: 3_600_000,
+    });
+    await channel.start({ receive: async () => {}, logger: silentLogger });
+    fake.failNext('send', { status: 429, headers: { 'retry-after': '3600' } });
+    const sending = channel.send({ chat: OWNER }, text('late')).catch((e: unknown) => e);
+    for (let i = 0; i < 200 && sendCount(fake) === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(sendCount(fake)).toBe(1);
+    await channel.stop();
+    const error = await sending;
+    expect(isOpsAgentError(error, 'SIGNAL_SEND_ABORTED')).toBe(true);
+    expect(String(error)).toContain('this message was not sent');
+    expect(fake.sent).toHaveLength(0);
+    expect(sendCount(fake)).toBe(1);
+  });
+
   it('answers a chat message whose reply meets a 429 exactly once', async () => {
     const waits: number[] = [];
     let clock = 0;

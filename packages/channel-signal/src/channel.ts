@@ -61,7 +61,7 @@ export interface SignalChannelOptions {
   /** Seams for tests: fetch, jitter, and how a rate-limited send waits (and reads the time). */
   fetch?: typeof fetch;
   random?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
 }
 
@@ -123,6 +123,8 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
    * message held back by a rate limit is never overtaken by a later one.
    */
   const outbox = new Map<string, Promise<unknown>>();
+  /** Aborted by `stop()`: a send waiting to be retried gives up (unsent) rather than hold it up. */
+  let sendAbort = new AbortController();
   const textMode = options.textMode ?? 'styled';
   const limit = options.maxMessageLength ?? 2000;
   const pollTimeout = options.pollTimeoutSeconds ?? 10;
@@ -371,7 +373,7 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
     for (const [index, chunk] of chunks.entries()) {
       let outcome: Awaited<ReturnType<SignalApi['send']>>;
       try {
-        outcome = await api.send(address.chat, chunk.text, textMode);
+        outcome = await api.send(address.chat, chunk.text, textMode, sendAbort.signal);
       } catch (error) {
         if (index === 0 || !(error instanceof OpsAgentError)) throw error;
         throw new OpsAgentError(
@@ -412,6 +414,7 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
     async start(rt) {
       runtime = rt;
       stopping = false;
+      if (sendAbort.signal.aborted) sendAbort = new AbortController();
       about = await api.about();
       let accounts: string[] | undefined;
       try {
@@ -460,6 +463,7 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
       for (const timer of typingTimers) clearInterval(timer);
       typingTimers.clear();
       pollAbort.abort();
+      sendAbort.abort();
       if (socket) {
         const ws = socket;
         await new Promise<void>((resolve) => {
