@@ -22,7 +22,11 @@ const categories = {
     'tests/security/injection-plugins.test.ts',
     'tests/runtime/monitor.test.ts',
   ],
-  secrets: ['tests/security/secrets.test.ts', 'tests/runtime/conversation.test.ts'],
+  secrets: [
+    'tests/security/secrets.test.ts',
+    'tests/runtime/conversation.test.ts',
+    'packages/store-dynamodb/src/secrets.test.ts',
+  ],
   faults: [
     'tests/faults/model-outage.test.ts',
     'tests/faults/ssh.test.ts',
@@ -151,6 +155,7 @@ const result = {
         'audit log in the store',
         'incidents in the store (key, title, evidence, data, analysis)',
         'every byte of the SQLite store file (database and WAL)',
+        'every item of a DynamoDB table (DynamoStore on dynalite)',
         'management API answers (GET /v1/incidents, /v1/incidents/:id, /v1/status)',
         'Prometheus output (GET /metrics)',
         'chat commands status and incidents',
