@@ -201,8 +201,7 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
   const metrics = createRuntimeMetrics(options.metricsRegistry ?? new MetricsRegistry());
   const rawModel = options.model ?? registry.model;
   const model = rawModel ? meteredModel(rawModel, metrics) : undefined;
-  // Audit records, conversation history and incidents pass through the redactor on their way into
-  // the store (the monitor redacts findings itself first; this catches any other writer).
+  // Audit records and conversation history pass through the redactor on their way into the store.
   const store = redactingStore(options.store ?? new MemoryStore({ clock }), redactor);
   await store.init();
 
