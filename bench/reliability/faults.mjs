@@ -23,7 +23,11 @@ const categories = {
     'tests/security/injection-plugins.test.ts',
     'tests/runtime/monitor.test.ts',
   ],
-  secrets: ['tests/security/secrets.test.ts', 'tests/runtime/conversation.test.ts'],
+  secrets: [
+    'tests/security/secrets.test.ts',
+    'tests/runtime/conversation.test.ts',
+    'packages/store-dynamodb/src/secrets.test.ts',
+  ],
   faults: [
     'tests/faults/model-outage.test.ts',
     'tests/faults/ssh.test.ts',
@@ -127,7 +131,7 @@ const result = {
         'tool output',
         'tool input from the model',
         'source context',
-        'finding title and evidence',
+        'finding key, title, evidence and data',
         'model answers',
         'remediation proposal reason and result',
         'provider error message (failing provider)',
@@ -142,6 +146,12 @@ const result = {
         'conversation history in the store',
         'approvals in the store',
         'audit log in the store',
+        'incidents in the store (key, title, evidence, data, analysis)',
+        'every byte of the SQLite store file (database and WAL)',
+        'every item of a DynamoDB table (DynamoStore on dynalite)',
+        'management API answers (GET /v1/incidents, /v1/incidents/:id, /v1/status)',
+        'Prometheus output (GET /metrics)',
+        'chat commands status and incidents',
       ],
     },
     results: summarise(categories.secrets),
@@ -163,6 +173,11 @@ const result = {
       found:
         'secrets: a secret in a model answer, a tool input, a proposal reason or a remediation result reached chat, the next prompt (history), the stored history, the approvals and the audit log',
       fix: 'SecretRedactor.redactDeep; outbound messages, stored conversation messages, audit records (a redacting store view) and the assistant turns re-sent to the model are redacted; approval reason, action and result are redacted when stored',
+    },
+    {
+      found:
+        'secrets: incidents were stored as the source produced them, so a token in a finding (title, evidence, data, key) or in its triage reached the store, /v1/incidents and the incidents command',
+      fix: 'the monitor redacts each finding (safeFinding: key, resource, title, evidence, data) and the analysis before storing, analysing or announcing it; the runtime store view redacts putIncident and findActiveIncident too. Keys are redacted like any text, so they stay stable (also across a secret rotation); no digest of the secret is kept',
     },
     {
       found:

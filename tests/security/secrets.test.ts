@@ -1,19 +1,22 @@
 // Secret canaries: a distinct value for every secret the agent can hold is planted in the
-// environment and echoed by tools, findings, the model and the provider's error messages. None may
-// reach the logs (pino output), the LLM interaction log (llm.jsonl), the prompts the provider
-// receives, chat replies, conversation history or the audit log in the store.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// environment and echoed by tools, findings (key, title, evidence, data), the model and the
+// provider's error messages. None may reach the logs (pino output), the LLM interaction log
+// (llm.jsonl), the prompts the provider receives, chat replies, conversation history, the audit
+// log, the incidents (their rows in the SQLite file), the management API's answers or the
+// Prometheus metrics.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import {
   createLogger,
+  createManagementApi,
   definePlugin,
   defineRemediation,
   defineTool,
   type Finding,
-  MemoryStore,
   SecretRedactor,
+  SqliteStore,
 } from '@opsagent/core';
 import { createLlm } from '@opsagent/llm';
 import { createTestAgent, startFakeAnthropicServer } from '@opsagent/testkit';
@@ -33,6 +36,7 @@ const CANARIES: Record<string, string> = {
   OPSAGENT_API_TOKEN: 'canary-management-api-token-0000000010',
 };
 const VALUES = Object.values(CANARIES);
+const API_TOKEN = CANARIES.OPSAGENT_API_TOKEN as string;
 const ALL = VALUES.join(' ');
 
 const dir = mkdtempSync(join(tmpdir(), 'opsagent-secrets-'));
@@ -43,7 +47,7 @@ function leaks(where: string, text: string): string[] {
 }
 
 describe('secret canaries', () => {
-  it('keeps every secret out of logs, llm.jsonl, prompts, replies, history and the audit log', async () => {
+  it('keeps every secret out of logs, llm.jsonl, prompts, replies, history, audit, incidents, the API and metrics', async () => {
     const server = await startFakeAnthropicServer([
       // Conversation: the model reads logs, proposes with a reason quoting them, then answers
       // repeating the secrets it saw (a model can know a secret from elsewhere).
@@ -96,12 +100,12 @@ describe('secret canaries', () => {
     });
     const runs: string[] = [];
     const finding: Finding = {
-      key: 'lab:container:web:token',
+      key: `lab:container:web:token:${CANARIES.AWS_SESSION_TOKEN}`,
       severity: 'critical',
       resource: 'container:web',
       title: `web logs show a token ${CANARIES.SLACK_BOT_TOKEN}`,
       evidence: `Authorization: Bearer ${CANARIES.HA_TOKEN}\nAWS_SECRET_ACCESS_KEY=${CANARIES.AWS_SECRET_ACCESS_KEY}`,
-      data: { container: 'web' },
+      data: { container: 'web', env: VALUES, headers: { authorization: CANARIES.HA_TOKEN } },
     };
     const plugin = definePlugin({
       name: 'lab',
@@ -138,7 +142,9 @@ describe('secret canaries', () => {
         ],
       }),
     });
-    const store = new MemoryStore();
+    // A real SQLite file: its bytes (with the WAL) are searched for the canaries at the end.
+    const storeDir = mkdtempSync(join(dir, 'store-'));
+    const store = new SqliteStore({ path: join(storeDir, 'opsagent.db') });
     const t = await createTestAgent({
       plugins: [plugin],
       model: llm.model!,
@@ -148,6 +154,19 @@ describe('secret canaries', () => {
       notifications: [{ channel: 'fake', address: { chat: 'ops' }, minSeverity: 'warning' }],
       monitor: { openAfter: 1 },
     });
+    const api = createManagementApi({
+      target: t.agent,
+      tokens: [{ token: API_TOKEN, principal: t.agent.principal('olga')! }],
+      logger,
+    });
+    const { url } = await api.listen({ host: '127.0.0.1', port: 0 });
+    const get = async (path: string) => {
+      const response = await fetch(`${url}${path}`, {
+        headers: { authorization: `Bearer ${API_TOKEN}` },
+      });
+      expect(response.status, path).toBe(200);
+      return response.text();
+    };
     try {
       await t.ask(`my token is ${CANARIES.SLACK_BOT_TOKEN}, why is web failing?`, { thread: 'q' });
       await t.ask('and now?', { thread: 'q' });
@@ -159,6 +178,21 @@ describe('secret canaries', () => {
       const [failed] = await t.ask('one more question', { thread: 'other' });
       expect(failed).toContain('could not answer');
       await t.ask(`status ${CANARIES.GEMINI_API_KEY}`);
+      await t.ask('incidents');
+      // The same finding again: still one incident (its redacted key is stable).
+      await t.agent.monitor.runOnce();
+      const incidents = await store.listIncidents();
+      expect(incidents).toHaveLength(1);
+      expect(incidents[0]).toMatchObject({ key: 'lab:container:web:token:[redacted]' });
+      expect(incidents[0]?.observations).toBe(2);
+      const answers = {
+        list: await get('/v1/incidents?status=open,pending,resolved'),
+        one: await get(`/v1/incidents/${incidents[0]!.id}`),
+        status: await get('/v1/status'),
+        metrics: await get('/metrics'),
+      };
+      expect(answers.list).toContain('[redacted]');
+      expect(answers.metrics).toContain('opsagent_incidents_open{severity="critical"} 1');
 
       const found: string[] = [];
       found.push(...leaks('pino log', logged));
@@ -175,11 +209,26 @@ describe('secret canaries', () => {
         ),
       );
       found.push(...leaks('approvals', JSON.stringify(await store.listApprovals())));
+      found.push(...leaks('incidents', JSON.stringify(incidents)));
+      found.push(...leaks('GET /v1/incidents', answers.list));
+      found.push(...leaks('GET /v1/incidents/:id', answers.one));
+      found.push(...leaks('GET /v1/status', answers.status));
+      found.push(...leaks('GET /metrics (Prometheus)', answers.metrics));
+      // Every row of every table, as the bytes on disk (database, WAL and shared memory files),
+      // once the agent has closed the store.
+      await api.close();
+      await t.stop();
+      const files = readdirSync(storeDir);
+      expect(files).toContain('opsagent.db');
+      for (const file of files) {
+        found.push(...leaks(`SQLite ${file}`, readFileSync(join(storeDir, file), 'latin1')));
+      }
       expect(found).toEqual([]);
       // The checks ran where they should: the provider saw several requests, logs were written.
       expect(server.requests.length).toBeGreaterThanOrEqual(5);
       expect(logged).toContain('[redacted]');
     } finally {
+      await api.close();
       await t.stop();
       await server.close();
     }

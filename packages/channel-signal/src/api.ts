@@ -1,5 +1,6 @@
-import { errorMessage, OpsAgentError } from '@opsagent/core';
+import { errorMessage, isOpsAgentError, OpsAgentError } from '@opsagent/core';
 import { z } from 'zod';
+import { type BackoffOptions, backoffDelay } from './backoff.js';
 
 /** `GET /v1/about`. */
 export const aboutSchema = z.object({
@@ -41,6 +42,19 @@ export interface SignalApiOptions {
   fetch?: typeof fetch;
   /** Retries of a send whose connection was refused (the API restarting); default 3. */
   sendRetries?: number;
+  /** Retries of a send Signal rate-limited (HTTP 429); default 3. */
+  rateLimitRetries?: number;
+  /**
+   * Longest wait before one retry of a rate-limited send, in ms, whatever `Retry-After` asks;
+   * default 60 s.
+   */
+  maxRetryWaitMs?: number;
+  /** Backoff of a rate-limited send without `Retry-After`; default 1 s doubling up to 30 s, jittered. */
+  rateLimitBackoff?: Partial<BackoffOptions>;
+  /** Seams for tests: how to wait (ends early when `signal` aborts), the time (ms since the epoch), and jitter. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
 }
 
 /** Outcome of a send: the message timestamp (its id) and recipients that failed. */
@@ -49,18 +63,51 @@ export interface SendOutcome {
   failed: Array<{ number?: string | undefined; reason?: string | undefined }>;
 }
 
+/**
+ * The wait `Retry-After` asks for, in ms: delay-seconds or an HTTP date (RFC 9110 10.2.3), never
+ * negative. Undefined when the header is absent or neither form.
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  nowMs: number,
+): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  if (Number.isNaN(at) || !/[a-z]/i.test(text)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
 /** A thin typed client of the signal-cli-rest-api endpoints the channel uses. */
 export class SignalApi {
   readonly url: string;
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
   private readonly sendRetries: number;
+  private readonly rateLimitRetries: number;
+  private readonly maxRetryWaitMs: number;
+  private readonly backoff: BackoffOptions;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  /**
+   * Until when (ms since the epoch) sends wait: Signal rate-limits the account, not a recipient,
+   * so a 429 holds back every send, not only the one that met it.
+   */
+  private pausedUntil = 0;
 
   constructor(private readonly options: SignalApiOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.sendRetries = options.sendRetries ?? 3;
+    this.rateLimitRetries = Math.max(0, Math.floor(options.rateLimitRetries ?? 3));
+    this.maxRetryWaitMs = Math.max(0, options.maxRetryWaitMs ?? 60_000);
+    this.backoff = { initialDelayMs: 1_000, maxDelayMs: 30_000, ...options.rateLimitBackoff };
+    this.sleep = options.sleep ?? abortableSleep;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
   }
 
   /** `/v1/about`; throws `SIGNAL_API_UNREACHABLE` when nothing answers. */
@@ -99,11 +146,15 @@ export class SignalApi {
     return parsed.data;
   }
 
-  /** `POST /v2/send` to one recipient (a number, uuid or `group.<id>`). */
+  /**
+   * `POST /v2/send` to one recipient (a number, uuid or `group.<id>`). `signal` (the channel
+   * stopping) ends a wait before a retry: the send then fails with `SIGNAL_SEND_ABORTED`, unsent.
+   */
   async send(
     recipient: string,
     message: string,
     textMode: 'styled' | 'normal',
+    signal?: AbortSignal,
   ): Promise<SendOutcome> {
     const payload = {
       number: this.options.number,
@@ -111,16 +162,62 @@ export class SignalApi {
       message,
       text_mode: textMode,
     };
-    // A refused connection never reached the API, so retrying cannot send twice; anything else
-    // (a timeout, a 5xx after signal-cli may have sent) is not retried.
+    // Retried, because the message cannot have been sent:
+    // - a refused connection never reached the API (it is restarting): short backoff;
+    // - HTTP 429: signal-cli-rest-api answers it when Signal refused the message, so nothing went
+    //   out. Wait as `Retry-After` says (capped at `maxRetryWaitMs`), else backoff with jitter.
+    // Never retried, because the message may have been sent: a timeout or a 5xx after the request
+    // went out (signal-cli may have delivered it before failing). A retry could send it twice, so
+    // the error goes to the caller (the runtime logs it; the reply stays in the history).
     let body: unknown;
-    for (let attempt = 0; ; attempt += 1) {
+    let refusedRetries = 0;
+    let limitedRetries = 0;
+    let waitedMs = 0;
+    const wait = async (ms: number) => {
+      await this.sleep(ms, signal);
+      if (signal?.aborted) {
+        throw new OpsAgentError(
+          'SIGNAL_SEND_ABORTED',
+          'the Signal channel stopped while a send waited to be retried; this message was not sent',
+          { category: 'system', retryable: true },
+        );
+      }
+    };
+    for (;;) {
+      const pause = this.pausedUntil - this.now();
+      if (pause > 0) await wait(pause);
       try {
         body = await this.request('POST', '/v2/send', payload);
         break;
       } catch (error) {
-        if (attempt >= this.sendRetries || !refused(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+        if (refused(error) && refusedRetries < this.sendRetries) {
+          await wait(250 * 2 ** refusedRetries);
+          refusedRetries += 1;
+          continue;
+        }
+        if (!isOpsAgentError(error, 'SIGNAL_RATE_LIMITED')) throw error;
+        if (limitedRetries >= this.rateLimitRetries) {
+          throw new OpsAgentError(
+            'SIGNAL_RATE_LIMITED',
+            `${error.message}. Still rate-limited after ${limitedRetries} ${limitedRetries === 1 ? 'retry' : 'retries'} over ${Math.round(waitedMs / 1000)} s; this message was not sent`,
+            {
+              category: 'third-party',
+              retryable: true,
+              cause: error,
+              details: { ...error.details, retries: limitedRetries, waitedMs },
+            },
+          );
+        }
+        const asked = error.details?.retryAfterMs;
+        const waitMs = Math.min(
+          this.maxRetryWaitMs,
+          typeof asked === 'number'
+            ? asked
+            : backoffDelay(limitedRetries, this.backoff, this.random),
+        );
+        limitedRetries += 1;
+        waitedMs += waitMs;
+        this.pausedUntil = Math.max(this.pausedUntil, this.now() + waitMs);
       }
     }
     const parsed = sendReplySchema.safeParse(body);
@@ -220,18 +317,38 @@ export class SignalApi {
       if (res.status === 429) {
         message += `; Signal rate-limited ${this.options.number}: wait, or solve the challenge (POST /v1/accounts/<number>/rate-limit-challenge)`;
       }
+      const retryAfterMs =
+        res.status === 429
+          ? parseRetryAfter(res.headers.get('retry-after'), this.now())
+          : undefined;
       throw new OpsAgentError(
         res.status === 429 ? 'SIGNAL_RATE_LIMITED' : 'SIGNAL_REQUEST_FAILED',
         `signal-cli-rest-api ${method} ${path.split('?')[0]} failed with HTTP ${res.status}: ${message}`,
         {
           category: res.status >= 500 || res.status === 429 ? 'third-party' : 'user',
           retryable: res.status >= 500 || res.status === 429,
-          details: { status: res.status },
+          details: {
+            status: res.status,
+            ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          },
         },
       );
     }
     return json;
   }
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function refused(error: unknown): boolean {

@@ -24,7 +24,7 @@ import {
 } from '@opsagent/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { SignalApi } from './api.js';
+import { parseRetryAfter, SignalApi } from './api.js';
 import { createSignalChannel, type SignalChannel, type SignalChannelOptions } from './channel.js';
 import { groupRecipient } from './envelope.js';
 
@@ -384,14 +384,244 @@ describe('signal api client', () => {
     expect(String(error)).toContain('ECONNREFUSED');
   });
 
-  it('explains a rate limit', async () => {
+  it('explains a rate limit that outlasts its retries, and sends nothing', async () => {
     const fake = await startFakeSignalServer();
     cleanups.push(() => fake.close());
-    fake.failNext('send', { status: 429, body: { error: 'Rate limit', challenge_tokens: ['t'] } });
-    const api = new SignalApi({ url: fake.url, number: fake.number });
+    fake.failNext('send', { status: 429, times: 4 });
+    const waits: number[] = [];
+    let clock = 0;
+    const api = new SignalApi({
+      url: fake.url,
+      number: fake.number,
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+      random: () => 0,
+    });
     const error = await api.send(OWNER, 'hello', 'styled').catch((e: unknown) => e);
     expect(isOpsAgentError(error, 'SIGNAL_RATE_LIMITED')).toBe(true);
     expect(String(error)).toContain('rate-limit-challenge');
+    expect(String(error)).toContain('after 3 retries');
+    expect(String(error)).toContain('this message was not sent');
+    expect(fake.requests.filter((r) => r.path === '/v2/send')).toHaveLength(4);
+    expect(fake.sent).toHaveLength(0);
+    // Without Retry-After: backoff from 1 s, doubling (random 0: the lower half of each step).
+    expect(waits).toEqual([500, 1000, 2000]);
+  });
+
+  it('does not retry a 5xx (the message may have gone out)', async () => {
+    const fake = await startFakeSignalServer();
+    cleanups.push(() => fake.close());
+    fake.failNext('send', { status: 503, body: { error: 'signal-cli failed after sending' } });
+    const waits: number[] = [];
+    const api = new SignalApi({
+      url: fake.url,
+      number: fake.number,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    const error = await api.send(OWNER, 'hello', 'styled').catch((e: unknown) => e);
+    expect(isOpsAgentError(error, 'SIGNAL_REQUEST_FAILED')).toBe(true);
+    expect(String(error)).toContain('HTTP 503');
+    expect(fake.requests.filter((r) => r.path === '/v2/send')).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    const now = Date.parse('2026-11-21T10:00:00Z');
+    expect(parseRetryAfter('5', now)).toBe(5000);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('Sat, 21 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Sat, 21 Nov 2026 09:59:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('1.5', now)).toBeUndefined();
+    expect(parseRetryAfter('-3', now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter('', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe('signal channel rate limits', () => {
+  /**
+   * A channel on a fake API with a manual clock that a wait moves on; waits are recorded (and,
+   * while `hold` is on, held until `release`).
+   */
+  async function limited(options: Partial<SignalChannelOptions> & { startAt?: number } = {}) {
+    const { startAt = 0, ...channelOptions } = options;
+    const fake = await startFakeSignalServer();
+    cleanups.push(() => fake.close());
+    const waits: number[] = [];
+    let clock = startAt;
+    let release: () => void = () => {};
+    let held = false;
+    const channel = createSignalChannel({
+      apiUrl: fake.url,
+      number: fake.number,
+      receive: 'poll',
+      pollTimeoutSeconds: 1,
+      random: () => 0.5,
+      now: () => clock,
+      sleep: (ms) => {
+        waits.push(ms);
+        const done = () => {
+          clock += ms;
+        };
+        if (!held) return Promise.resolve().then(done);
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        }).then(done);
+      },
+      ...channelOptions,
+    });
+    await channel.start({ receive: async () => {}, logger: silentLogger });
+    cleanups.push(() => channel.stop());
+    return {
+      fake,
+      channel,
+      waits,
+      hold() {
+        held = true;
+      },
+      release() {
+        held = false;
+        release();
+      },
+    };
+  }
+  const text = (body: string) => ({
+    kind: 'reply' as const,
+    blocks: [{ type: 'text' as const, text: body }],
+  });
+  const sendCount = (fake: FakeSignalServer) =>
+    fake.requests.filter((r) => r.path === '/v2/send').length;
+
+  it('waits as Retry-After (seconds) says, then sends the message once', async () => {
+    const t = await limited();
+    t.fake.failNext('send', { status: 429, headers: { 'retry-after': '7' }, times: 2 });
+    const sent = await t.channel.send({ chat: OWNER }, text('disk almost full'));
+    expect(t.waits).toEqual([7000, 7000]);
+    expect(t.fake.sent.map((s) => s.body.message)).toEqual(['disk almost full']);
+    expect(sent.id).toBe(String(t.fake.sent[0]?.timestamp));
+    expect(sendCount(t.fake)).toBe(3);
+  });
+
+  it('waits until a Retry-After date, capped at maxRetryWaitMs', async () => {
+    const t = await limited({
+      startAt: Date.parse('2026-11-21T10:00:00Z'),
+      maxRetryWaitMs: 60_000,
+    });
+    t.fake.failNext('send', {
+      status: 429,
+      headers: { 'retry-after': 'Sat, 21 Nov 2026 10:00:20 GMT' },
+    });
+    t.fake.failNext('send', { status: 429, headers: { 'retry-after': '3600' } });
+    await t.channel.send({ chat: OWNER }, text('hello'));
+    expect(t.waits).toEqual([20_000, 60_000]);
+    expect(t.fake.sent).toHaveLength(1);
+  });
+
+  it('backs off with jitter when there is no Retry-After', async () => {
+    const t = await limited();
+    t.fake.failNext('send', { status: 429, times: 2 });
+    await t.channel.send({ chat: OWNER }, text('hello'));
+    // random 0.5: three quarters of 1 s, then of 2 s.
+    expect(t.waits).toEqual([750, 1500]);
+    expect(t.fake.sent).toHaveLength(1);
+  });
+
+  it('keeps messages to one recipient in order while the first waits out a rate limit', async () => {
+    const t = await limited();
+    t.fake.failNext('send', { status: 429, headers: { 'retry-after': '5' } });
+    t.hold();
+    const first = t.channel.send({ chat: OWNER }, text('first'));
+    for (let i = 0; i < 200 && t.waits.length === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(t.waits).toEqual([5000]);
+    const second = t.channel.send({ chat: OWNER }, text('second'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.fake.sent).toHaveLength(0);
+    t.release();
+    await Promise.all([first, second]);
+    expect(t.fake.sent.map((s) => s.body.message)).toEqual(['first', 'second']);
+  });
+
+  it('fails with a clear error after its retries, loses no later message, and says how much went out', async () => {
+    let sends = 0;
+    let fake: FakeSignalServer | undefined;
+    const t = await limited({
+      rateLimitRetries: 1,
+      maxMessageLength: 200,
+      // Once the first part is through, Signal starts refusing (twice: more than one retry).
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (String(input).endsWith('/v2/send') && ++sends === 1) {
+          fake?.failNext('send', { status: 429, times: 2 });
+        }
+        return response;
+      },
+    });
+    fake = t.fake;
+    const long = Array.from({ length: 3 }, (_, i) => `${i}: ${'x'.repeat(150)}`).join('\n\n');
+    const error = await t.channel.send({ chat: OWNER }, text(long)).catch((e: unknown) => e);
+    expect(isOpsAgentError(error, 'SIGNAL_RATE_LIMITED')).toBe(true);
+    expect(String(error)).toContain('this message was not sent');
+    expect(String(error)).toContain('1 of 3 parts of the message were sent before it');
+    expect(t.fake.sent).toHaveLength(1);
+    // The next message to the same recipient is not stuck behind the failed one.
+    await t.channel.send({ chat: OWNER }, text('next'));
+    expect(t.fake.sent.map((s) => s.body.message).at(-1)).toBe('next');
+    expect(t.fake.sent).toHaveLength(2);
+  });
+
+  it('gives up a send waiting out a rate limit when the channel stops, unsent', async () => {
+    const fake = await startFakeSignalServer();
+    cleanups.push(() => fake.close());
+    // The real wait (no sleep seam): Signal asks for an hour; stop() must not wait for it.
+    const channel = createSignalChannel({
+      apiUrl: fake.url,
+      number: fake.number,
+      receive: 'poll',
+      pollTimeoutSeconds: 1,
+      maxRetryWaitMs: 3_600_000,
+    });
+    await channel.start({ receive: async () => {}, logger: silentLogger });
+    fake.failNext('send', { status: 429, headers: { 'retry-after': '3600' } });
+    const sending = channel.send({ chat: OWNER }, text('late')).catch((e: unknown) => e);
+    for (let i = 0; i < 200 && sendCount(fake) === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(sendCount(fake)).toBe(1);
+    await channel.stop();
+    const error = await sending;
+    expect(isOpsAgentError(error, 'SIGNAL_SEND_ABORTED')).toBe(true);
+    expect(String(error)).toContain('this message was not sent');
+    expect(fake.sent).toHaveLength(0);
+    expect(sendCount(fake)).toBe(1);
+  });
+
+  it('answers a chat message whose reply meets a 429 exactly once', async () => {
+    const waits: number[] = [];
+    let clock = 0;
+    const t = await setup({
+      channel: {
+        now: () => clock,
+        sleep: async (ms) => {
+          waits.push(ms);
+          clock += ms;
+        },
+      },
+      script: [reply('all good')],
+    });
+    t.fake.failNext('send', { status: 429, headers: { 'retry-after': '2' } });
+    t.fake.message({ from: OWNER, text: 'how are things?' });
+    await t.fake.waitForSent(1);
+    await t.settle();
+    expect(t.fake.sent.map((s) => s.body.message)).toEqual(['all good']);
+    expect(waits).toEqual([2000]);
   });
 });
 

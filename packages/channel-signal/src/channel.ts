@@ -48,15 +48,21 @@ export interface SignalChannelOptions {
   typingRefreshMs?: number;
   /** Time allowed for one API request, in ms; default 15 s. */
   requestTimeoutMs?: number;
+  /** Retries of a send Signal rate-limited (HTTP 429); default 3. */
+  rateLimitRetries?: number;
+  /** Longest wait before one retry of a rate-limited send, in ms (caps `Retry-After`); default 60 s. */
+  maxRetryWaitMs?: number;
   /** Channel name; default `signal`. */
   name?: string;
   /** A JSON file that keeps which sent message carries which plan, so reactions survive restarts. */
   statePath?: string;
   /** Logger used before `start` (later the runtime's). */
   logger?: Logger;
-  /** Seams for tests. */
+  /** Seams for tests: fetch, jitter, and how a rate-limited send waits (and reads the time). */
   fetch?: typeof fetch;
   random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
 }
 
 /** The Signal channel, with what it found at start-up. */
@@ -104,7 +110,21 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
     number,
     ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.rateLimitRetries !== undefined
+      ? { rateLimitRetries: options.rateLimitRetries }
+      : {}),
+    ...(options.maxRetryWaitMs !== undefined ? { maxRetryWaitMs: options.maxRetryWaitMs } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
+  /**
+   * The last send to each recipient: sends to one recipient go out one after another, so a
+   * message held back by a rate limit is never overtaken by a later one.
+   */
+  const outbox = new Map<string, Promise<unknown>>();
+  /** Aborted by `stop()`: a send waiting to be retried gives up (unsent) rather than hold it up. */
+  let sendAbort = new AbortController();
   const textMode = options.textMode ?? 'styled';
   const limit = options.maxMessageLength ?? 2000;
   const pollTimeout = options.pollTimeoutSeconds ?? 10;
@@ -344,6 +364,41 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
       );
   };
 
+  /** Sends every part of a message in order; on failure says how much of it went out. */
+  const deliver = async (address: Address, message: OutboundMessage): Promise<SentMessage> => {
+    const chunks = renderMessage(message, textMode).flatMap((part) =>
+      splitText(part.text, limit).map((text) => ({ text, approvalId: part.approvalId })),
+    );
+    let first: number | undefined;
+    for (const [index, chunk] of chunks.entries()) {
+      let outcome: Awaited<ReturnType<SignalApi['send']>>;
+      try {
+        outcome = await api.send(address.chat, chunk.text, textMode, sendAbort.signal);
+      } catch (error) {
+        if (index === 0 || !(error instanceof OpsAgentError)) throw error;
+        throw new OpsAgentError(
+          error.code,
+          `${error.message} (${index} of ${chunks.length} parts of the message were sent before it)`,
+          {
+            category: error.category,
+            retryable: error.retryable,
+            cause: error,
+            details: { ...error.details, partsSent: index, parts: chunks.length },
+          },
+        );
+      }
+      first ??= outcome.timestamp;
+      if (chunk.approvalId) rememberPlan(outcome.timestamp, chunk.approvalId);
+      if (outcome.failed.length > 0) {
+        log()?.warn(
+          { failed: outcome.failed, to: address.chat },
+          'Signal could not deliver to some recipients',
+        );
+      }
+    }
+    return { address, id: String(first ?? 0) };
+  };
+
   const channel: SignalChannel = {
     name,
     showsProgress: false,
@@ -359,6 +414,7 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
     async start(rt) {
       runtime = rt;
       stopping = false;
+      if (sendAbort.signal.aborted) sendAbort = new AbortController();
       about = await api.about();
       let accounts: string[] | undefined;
       try {
@@ -407,6 +463,7 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
       for (const timer of typingTimers) clearInterval(timer);
       typingTimers.clear();
       pollAbort.abort();
+      sendAbort.abort();
       if (socket) {
         const ws = socket;
         await new Promise<void>((resolve) => {
@@ -423,22 +480,15 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
       await chain;
     },
     async send(address, message: OutboundMessage): Promise<SentMessage> {
-      const parts = renderMessage(message, textMode);
-      let first: number | undefined;
-      for (const part of parts) {
-        for (const chunk of splitText(part.text, limit)) {
-          const outcome = await api.send(address.chat, chunk, textMode);
-          first ??= outcome.timestamp;
-          if (part.approvalId) rememberPlan(outcome.timestamp, part.approvalId);
-          if (outcome.failed.length > 0) {
-            log()?.warn(
-              { failed: outcome.failed, to: address.chat },
-              'Signal could not deliver to some recipients',
-            );
-          }
-        }
-      }
-      return { address, id: String(first ?? 0) };
+      const recipient = address.chat;
+      const previous = outbox.get(recipient) ?? Promise.resolve();
+      const sending = previous.then(() => deliver(address, message));
+      const settled = sending.catch(() => undefined);
+      outbox.set(recipient, settled);
+      void settled.then(() => {
+        if (outbox.get(recipient) === settled) outbox.delete(recipient);
+      });
+      return sending;
     },
     async indicateWorking(address) {
       const recipient = address.chat;

@@ -1,4 +1,5 @@
 export {
+  CACHE_WRITE_PRICE_FACTOR,
   type CatalogEntry,
   catalogEntrySchema,
   catalogSchema,

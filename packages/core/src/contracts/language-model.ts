@@ -76,8 +76,13 @@ export interface TokenUsage {
   inputTokens: number;
   /** Output tokens. */
   outputTokens: number;
-  /** Input tokens read from the provider's prompt cache. */
+  /** Input tokens read from the provider's prompt cache (not in `inputTokens`). */
   cachedInputTokens?: number;
+  /**
+   * Input tokens written to the provider's prompt cache (not in `inputTokens`); Anthropic and
+   * Bedrock bill them above the input price. Absent when the provider reports none.
+   */
+  cacheWriteInputTokens?: number;
 }
 
 /** Why the model stopped. */

@@ -105,7 +105,12 @@ describe('runtime metrics', () => {
             text: 'ok',
             toolCalls: [],
             stopReason: 'end',
-            usage: { inputTokens: 100, outputTokens: 20, cachedInputTokens: 50 },
+            usage: {
+              inputTokens: 100,
+              outputTokens: 20,
+              cachedInputTokens: 50,
+              cacheWriteInputTokens: 30,
+            },
             model: 'claude-haiku',
             costUsd: 0.25,
           };
@@ -131,6 +136,9 @@ describe('runtime metrics', () => {
     );
     expect(text).toContain(
       'opsagent_model_tokens_total{model="claude-haiku",task="triage",kind="cached_input"} 100\n',
+    );
+    expect(text).toContain(
+      'opsagent_model_tokens_total{model="claude-haiku",task="triage",kind="cache_write"} 60\n',
     );
     expect(text).toContain(
       'opsagent_model_cost_usd_total{model="claude-haiku",task="triage"} 0.5\n',

@@ -85,7 +85,7 @@ export function createRuntimeMetrics(registry = new MetricsRegistry()): RuntimeM
   );
   const modelTokens = registry.counter(
     'opsagent_model_tokens_total',
-    'Tokens used by model calls, by model, task and kind (input, output, cached_input).',
+    'Tokens used by model calls, by model, task and kind (input, output, cached_input, cache_write).',
     ['model', 'task', 'kind'],
   );
   const modelCost = registry.counter(
@@ -128,6 +128,9 @@ export function createRuntimeMetrics(registry = new MetricsRegistry()): RuntimeM
       if (call.usage) {
         modelTokens.inc({ ...labels, kind: 'input' }, call.usage.inputTokens);
         modelTokens.inc({ ...labels, kind: 'output' }, call.usage.outputTokens);
+        if (call.usage.cacheWriteInputTokens) {
+          modelTokens.inc({ ...labels, kind: 'cache_write' }, call.usage.cacheWriteInputTokens);
+        }
         if (call.usage.cachedInputTokens) {
           modelTokens.inc({ ...labels, kind: 'cached_input' }, call.usage.cachedInputTokens);
         }

@@ -13,4 +13,5 @@ export {
   type MonitorDeps,
   type MonitorProposal,
   type SourceCycleReport,
+  safeFinding,
 } from './monitor.js';

@@ -6,6 +6,7 @@ import { defineRemediation, type Remediation } from '../contracts/remediation.js
 import type { Finding, Severity, Source, SourceContext } from '../contracts/source.js';
 import type { ApprovalRecord, IncidentRecord } from '../contracts/store.js';
 import { isOpsAgentError } from '../errors.js';
+import { SecretRedactor } from '../logging/redact.js';
 import type { MonitorOptions, NotificationRoute } from '../runtime/options.js';
 import { renderPlainText } from '../runtime/render.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -737,5 +738,122 @@ describe('scheduling', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(t.source.calls.length).toBe(3);
     await t.monitor.stop();
+  });
+});
+
+// ---- secrets in findings ----
+
+describe('secrets in findings', () => {
+  const TOKEN = 'canary-token-0123456789';
+  const redactor = new SecretRedactor();
+  redactor.add(TOKEN);
+  const leaky = (over: Partial<Finding> = {}) =>
+    finding({
+      key: `container:web:${TOKEN}`,
+      resource: `container:web-${TOKEN}`,
+      title: `web logs show ${TOKEN}`,
+      evidence: `Authorization: Bearer ${TOKEN}`,
+      data: { container: 'web', env: [`HA_TOKEN=${TOKEN}`], nested: { token: TOKEN } },
+      ...over,
+    });
+
+  it('stores, audits, analyses and announces findings with every known secret redacted', async () => {
+    const analysed: Finding[] = [];
+    const t = setup({
+      redactor,
+      analyze: async (_incident, f) => {
+        analysed.push(f);
+        return `likely cause: the token ${TOKEN} expired`;
+      },
+    });
+    t.source.report(leaky());
+    await t.monitor.runOnce();
+    await t.monitor.runOnce();
+
+    const [stored, ...others] = await t.store.listIncidents();
+    expect(others).toEqual([]);
+    expect(stored).toMatchObject({
+      key: 'container:web:[redacted]',
+      status: 'open',
+      resource: 'container:web-[redacted]',
+      title: 'web logs show [redacted]',
+      evidence: 'Authorization: Bearer [redacted]',
+      data: { container: 'web', env: ['HA_TOKEN=[redacted]'], nested: { token: '[redacted]' } },
+      analysis: 'likely cause: the token [redacted] expired',
+    });
+    const everything = JSON.stringify({
+      incidents: await t.store.listIncidents(),
+      audit: await t.store.listAudit(),
+      analysed,
+      sent: t.sent.map((s) => s.message),
+    });
+    expect(everything).not.toContain(TOKEN);
+    expect(analysed).toHaveLength(1);
+    expect(t.sent).toHaveLength(1);
+  });
+
+  it('asks appliesTo with the finding as the source gave it, and proposes with a redacted reason', async () => {
+    const t = setup({ redactor, remediations: [restartWeb], options: { openAfter: 1 } });
+    t.source.report(leaky());
+    await t.monitor.runOnce();
+    // A remediation acts on real names; the approval service redacts what it stores and shows.
+    expect(t.proposals.map((p) => p.input)).toEqual([{ container: `container:web-${TOKEN}` }]);
+    expect(t.proposals.map((p) => p.reason).join()).not.toContain(TOKEN);
+    expect(JSON.stringify(t.proposals.map((p) => p.incident))).not.toContain(TOKEN);
+  });
+
+  it('keeps a key with a secret stable: one incident across checks, resolved when it goes away', async () => {
+    const t = setup({ redactor });
+    t.source.report(leaky());
+    await t.monitor.runOnce();
+    await t.monitor.runOnce();
+    await t.monitor.runOnce();
+    const incidents = await t.store.listIncidents();
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ key: 'container:web:[redacted]', observations: 3 });
+    expect(t.sent.map((s) => s.message)).toHaveLength(1);
+
+    t.source.report();
+    await t.monitor.runOnce();
+    await t.monitor.runOnce();
+    expect((await t.store.listIncidents()).map((i) => [i.id, i.status])).toEqual([
+      [incidents[0]!.id, 'resolved'],
+    ]);
+    expect(await t.incidentEvents()).toEqual([
+      'opened container:web:[redacted]',
+      'resolved container:web:[redacted]',
+    ]);
+  });
+
+  it('counts two keys that differ only in a secret as one incident, the worse finding winning', async () => {
+    const other = 'canary-token-9876543210';
+    const two = new SecretRedactor();
+    two.add(TOKEN, other);
+    const t = setup({ redactor: two, options: { openAfter: 1 } });
+    t.source.report(
+      leaky({ severity: 'warning' }),
+      leaky({ key: `container:web:${other}`, severity: 'critical', title: `second ${other}` }),
+    );
+    const report = await t.monitor.runOnce();
+    expect(report.sources[0]).toMatchObject({ findings: 1, opened: [expect.any(String)] });
+    const incidents = await t.store.listIncidents();
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ severity: 'critical', title: 'second [redacted]' });
+  });
+
+  it('redacts a failing check whose error echoes a secret', async () => {
+    const t = setup({ redactor, options: { openAfter: 1 } });
+    t.source.fail(`401 from https://ha.lan/api?token=${TOKEN}`);
+    await t.monitor.runOnce();
+    const incident = await t.incident(checkFailedKey('local'));
+    expect(incident?.evidence).toBe('401 from https://ha.lan/api?token=[redacted]');
+    expect(JSON.stringify(t.sent.map((s) => s.message))).not.toContain(TOKEN);
+  });
+
+  it('stores findings as they are when no redactor is given', async () => {
+    const t = setup({ options: { openAfter: 1 } });
+    t.source.report(leaky());
+    await t.monitor.runOnce();
+    expect((await t.store.listIncidents())[0]?.key).toBe(`container:web:${TOKEN}`);
   });
 });

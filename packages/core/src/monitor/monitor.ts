@@ -4,6 +4,7 @@ import type { Remediation } from '../contracts/remediation.js';
 import type { Finding, Severity, Source } from '../contracts/source.js';
 import type { ApprovalRecord, ApprovalStatus, IncidentRecord, Store } from '../contracts/store.js';
 import { errorMessage, OpsAgentError } from '../errors.js';
+import type { SecretRedactor } from '../logging/redact.js';
 import type { RuntimeMetrics } from '../metrics/runtime-metrics.js';
 import type { MonitorOptions, NotificationRoute } from '../runtime/options.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -60,6 +61,11 @@ export interface MonitorDeps {
   stopTimeoutMs?: number;
   /** Counts checks (outcome, latency) and incident events, when given. */
   metrics?: RuntimeMetrics;
+  /**
+   * Replaces known secret values in findings before they are stored, analysed or announced (the
+   * runtime passes its redactor). See {@link safeFinding} for what happens to keys.
+   */
+  redactor?: SecretRedactor;
 }
 
 /** The outcome of one check of one source. */
@@ -120,6 +126,21 @@ export function checkFailedFinding(source: string, error: string): Finding {
   };
 }
 
+/**
+ * `finding` with every known secret replaced by `[redacted]`: key, resource, title, evidence and
+ * `data` at any depth. This is what the monitor stores, shows and gives to the model.
+ *
+ * The key is redacted like any other text, so it stays stable: the same finding gives the same key
+ * in every check and after a restart, and also after the secret is rotated (the new value is a
+ * known secret too). No digest of the secret is kept, so nothing in the store helps to guess it.
+ * The price: two findings whose keys differ only in a secret value count as one incident (the
+ * worse one wins, as when a source repeats a key).
+ */
+export function safeFinding(finding: Finding, redactor: SecretRedactor | undefined): Finding {
+  if (!redactor) return finding;
+  return redactor.redactDeep({ ...finding });
+}
+
 /** Approvals that still stand for an incident: no second proposal while one of these exists. */
 const LIVE_APPROVALS: ApprovalStatus[] = ['pending', 'approved', 'executing'];
 
@@ -146,16 +167,30 @@ function positive(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
-/** Keeps valid findings, one per key (the worst, when a source repeats a key). */
-function distinctFindings(findings: readonly Finding[], logger: Logger): Map<string, Finding> {
-  const byKey = new Map<string, Finding>();
-  for (const finding of findings) {
-    if (typeof finding?.key !== 'string' || finding.key === '' || !isSeverity(finding.severity)) {
-      logger.warn({ finding }, 'finding without a key or a valid severity; ignored');
+/**
+ * One finding as the monitor keeps it: `safe` (secrets redacted) is stored, shown and analysed;
+ * `raw` (as the source produced it) only goes to `appliesTo`, which needs the real identifiers.
+ */
+interface Observation {
+  safe: Finding;
+  raw: Finding;
+}
+
+/** Keeps valid findings, one per (redacted) key: the worst, when keys repeat. */
+function distinctFindings(
+  findings: readonly Finding[],
+  redactor: SecretRedactor | undefined,
+  logger: Logger,
+): Map<string, Observation> {
+  const byKey = new Map<string, Observation>();
+  for (const raw of findings) {
+    if (typeof raw?.key !== 'string' || raw.key === '' || !isSeverity(raw.severity)) {
+      logger.warn({ finding: raw }, 'finding without a key or a valid severity; ignored');
       continue;
     }
-    const seen = byKey.get(finding.key);
-    if (!seen || worse(finding.severity, seen.severity)) byKey.set(finding.key, finding);
+    const safe = safeFinding(raw, redactor);
+    const seen = byKey.get(safe.key);
+    if (!seen || worse(safe.severity, seen.safe.severity)) byKey.set(safe.key, { safe, raw });
   }
   return byKey;
 }
@@ -291,7 +326,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         failure = error;
       }
       if (findings) {
-        const distinct = distinctFindings(findings, state.logger);
+        const distinct = distinctFindings(findings, deps.redactor, state.logger);
         report.ok = true;
         report.findings = distinct.size;
         await applyFindings(name, distinct, report);
@@ -301,7 +336,8 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       } else {
         report.error = errorMessage(failure);
         state.logger.warn({ err: failure }, 'check failed');
-        await observe(checkFailedFinding(name, report.error), name, report);
+        const failed = checkFailedFinding(name, report.error);
+        await observe({ safe: safeFinding(failed, deps.redactor), raw: failed }, name, report);
       }
     } catch (error) {
       state.logger.error({ err: error }, 'could not process the check');
@@ -320,10 +356,10 @@ export function createMonitor(deps: MonitorDeps): Monitor {
 
   async function applyFindings(
     source: string,
-    findings: Map<string, Finding>,
+    findings: Map<string, Observation>,
     report: SourceCycleReport,
   ): Promise<void> {
-    for (const finding of findings.values()) await observe(finding, source, report);
+    for (const observation of findings.values()) await observe(observation, source, report);
     const active = await store.listIncidents({ status: ['pending', 'open'] });
     for (const incident of active) {
       if (incident.source === source && !findings.has(incident.key)) {
@@ -333,7 +369,8 @@ export function createMonitor(deps: MonitorDeps): Monitor {
   }
 
   /** One more observation of a finding. */
-  async function observe(finding: Finding, source: string, report: SourceCycleReport) {
+  async function observe(observation: Observation, source: string, report: SourceCycleReport) {
+    const finding = observation.safe;
     const now = clock.now();
     const existing = await store.findActiveIncident(finding.key);
     const facts = {
@@ -355,7 +392,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         observations: 1,
         firstSeenAt: now,
       };
-      if (openAfter <= 1) return open(incident, finding, report);
+      if (openAfter <= 1) return open(incident, observation, report);
       await store.putIncident(incident);
       report.updated.push(incident.id);
       logger.debug({ incident: incident.id, key: incident.key }, 'incident pending');
@@ -369,18 +406,22 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       observations: existing.observations + 1,
     };
     if (existing.status === 'pending') {
-      if (next.observations >= openAfter) return open(next, finding, report);
+      if (next.observations >= openAfter) return open(next, observation, report);
       await store.putIncident(next);
       report.updated.push(next.id);
       return;
     }
     const notified = existing.notifiedSeverity ?? existing.severity;
-    if (worse(next.severity, notified)) return escalate(next, notified, finding, report);
+    if (worse(next.severity, notified)) return escalate(next, notified, observation, report);
     await store.putIncident(next);
     report.updated.push(next.id);
   }
 
-  async function open(incident: IncidentRecord, finding: Finding, report: SourceCycleReport) {
+  async function open(
+    incident: IncidentRecord,
+    observation: Observation,
+    report: SourceCycleReport,
+  ) {
     const opened: IncidentRecord = {
       ...incident,
       status: 'open',
@@ -395,14 +436,14 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     );
     deps.metrics?.incidentEvent('opened', opened.severity);
     await audit('opened', opened);
-    const { incident: current, approvals } = await respond(opened, finding);
+    const { incident: current, approvals } = await respond(opened, observation);
     await announce('opened', current, approvals);
   }
 
   async function escalate(
     incident: IncidentRecord,
     previousSeverity: Severity,
-    finding: Finding,
+    observation: Observation,
     report: SourceCycleReport,
   ) {
     const escalated: IncidentRecord = { ...incident, notifiedSeverity: incident.severity };
@@ -414,7 +455,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     );
     deps.metrics?.incidentEvent('escalated', escalated.severity);
     await audit('escalated', escalated, { previousSeverity });
-    const { incident: current, approvals } = await respond(escalated, finding);
+    const { incident: current, approvals } = await respond(escalated, observation);
     await announce('escalated', current, approvals, previousSeverity);
   }
 
@@ -479,27 +520,32 @@ export function createMonitor(deps: MonitorDeps): Monitor {
 
   // ---- analysis, proposals, notifications ----
 
-  /** On open and escalation: the analysis, then the remediations that apply. */
+  /**
+   * On open and escalation: the analysis (of the redacted finding), then the remediations that
+   * apply (asked with the finding as the source gave it: they act on real names; what they propose
+   * is redacted when stored and shown).
+   */
   async function respond(
     incident: IncidentRecord,
-    finding: Finding,
+    observation: Observation,
   ): Promise<{ incident: IncidentRecord; approvals: ApprovalRecord[] }> {
     let current = incident;
     if (deps.analyze) {
       const analyze = deps.analyze;
       try {
         const analysis = await withTimeout('incident analysis', analyzeTimeoutMs, () =>
-          analyze(current, finding),
+          analyze(current, observation.safe),
         );
         if (typeof analysis === 'string' && analysis.trim() !== '') {
-          current = { ...current, analysis: analysis.trim() };
+          const text = analysis.trim();
+          current = { ...current, analysis: deps.redactor ? deps.redactor.redact(text) : text };
           await store.putIncident(current);
         }
       } catch (error) {
         logger.warn({ err: error, incident: incident.id }, 'incident analysis failed');
       }
     }
-    return { incident: current, approvals: await proposeRemediations(current, finding) };
+    return { incident: current, approvals: await proposeRemediations(current, observation.raw) };
   }
 
   async function proposeRemediations(

@@ -7,7 +7,13 @@ import { type OutboundMessage, textMessage } from '../contracts/message.js';
 import type { Plugin } from '../contracts/plugin.js';
 import { hasRole, type Principal } from '../contracts/roles.js';
 import type { StatusReport } from '../contracts/source.js';
-import type { AuditRecord, ConversationRecord, Store, StoredMessage } from '../contracts/store.js';
+import type {
+  AuditRecord,
+  ConversationRecord,
+  IncidentRecord,
+  Store,
+  StoredMessage,
+} from '../contracts/store.js';
 import { errorMessage, OpsAgentError } from '../errors.js';
 import { silentLogger } from '../logging/logger.js';
 import { SecretRedactor } from '../logging/redact.js';
@@ -314,6 +320,7 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
     logger: logger.child({ component: 'monitor' }),
     clock,
     metrics,
+    redactor,
   });
 
   // Per-conversation queues: messages of one conversation in order, conversations concurrently.
@@ -735,8 +742,9 @@ export async function createAgent(options: CreateAgentOptions = {}): Promise<Age
 }
 
 /**
- * The store as the runtime uses it: audit records and conversation messages have every known
- * secret replaced before they are written (a token a person pastes, a model's echo, tool input).
+ * The store as the runtime uses it: audit records, conversation messages and incidents have every
+ * known secret replaced before they are written (a token a person pastes, a model's echo, tool
+ * input, a finding's evidence). Incident keys are looked up redacted, as they are stored.
  */
 function redactingStore(store: Store, redactor: SecretRedactor): Store {
   return new Proxy(store, {
@@ -747,6 +755,12 @@ function redactingStore(store: Store, redactor: SecretRedactor): Store {
       if (property === 'appendMessages') {
         return (key: string, messages: StoredMessage[]) =>
           target.appendMessages(key, redactor.redactDeep(messages));
+      }
+      if (property === 'putIncident') {
+        return (incident: IncidentRecord) => target.putIncident(redactor.redactDeep(incident));
+      }
+      if (property === 'findActiveIncident') {
+        return (key: string) => target.findActiveIncident(redactor.redact(key));
       }
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;

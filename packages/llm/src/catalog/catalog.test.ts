@@ -35,8 +35,10 @@ describe('ModelCatalog', () => {
       inputPerMTok: 3,
       outputPerMTok: 15,
       cachedInputPerMTok: 0.3,
+      cacheWriteInputPerMTok: 3.75,
     });
     expect(eu?.pricing.inputPerMTok).toBeCloseTo(3.3);
+    expect(eu?.pricing.cacheWriteInputPerMTok).toBeCloseTo(4.125);
     expect(eu?.pricing.outputPerMTok).toBeCloseTo(16.5);
     expect(catalog.cheapest('fast', ['bedrock'])?.id).toBe(
       'global.anthropic.claude-haiku-4-5-20251001-v1:0',
@@ -100,5 +102,40 @@ describe('costOf', () => {
       tier: 'fast',
     });
     expect(costOf(entry, { inputTokens: 0, cachedInputTokens: 1e6, outputTokens: 0 })).toBe(2);
+  });
+
+  it('prices cache writes at the catalog price, above the input price', () => {
+    const sonnet = new ModelCatalog().get('claude-sonnet-4-5');
+    if (!sonnet) throw new Error('missing');
+    // 1M written to the cache at $3.75 (1.25x the $3 input price), 1M read at $0.30.
+    expect(
+      costOf(sonnet, {
+        inputTokens: 0,
+        cacheWriteInputTokens: 1e6,
+        cachedInputTokens: 1e6,
+        outputTokens: 0,
+      }),
+    ).toBeCloseTo(4.05, 10);
+  });
+
+  it('derives the cache-write price as 1.25x input when an entry does not say, and takes an explicit one', () => {
+    const entry = (pricing: Record<string, number>) =>
+      catalogEntrySchema.parse({
+        id: 'x',
+        provider: 'bedrock',
+        contextWindow: 1,
+        maxOutputTokens: 1,
+        pricing,
+        tier: 'fast',
+      });
+    const usage = { inputTokens: 0, cacheWriteInputTokens: 1e6, outputTokens: 0 };
+    expect(costOf(entry({ inputPerMTok: 2, outputPerMTok: 4 }), usage)).toBeCloseTo(2.5, 10);
+    // A model whose provider does not charge extra for writes says so.
+    expect(
+      costOf(entry({ inputPerMTok: 2, outputPerMTok: 4, cacheWriteInputPerMTok: 2 }), usage),
+    ).toBe(2);
+    expect(() =>
+      entry({ inputPerMTok: 2, outputPerMTok: 4, cacheWriteInputPerMTok: -1 }),
+    ).toThrow();
   });
 });

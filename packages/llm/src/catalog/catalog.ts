@@ -15,6 +15,11 @@ export interface ModelPricing {
   outputPerMTok: number;
   /** Input tokens read from the prompt cache; the input price when absent. */
   cachedInputPerMTok?: number;
+  /**
+   * Input tokens written to the prompt cache (Anthropic, Bedrock); {@link CACHE_WRITE_PRICE_FACTOR}
+   * times the input price when absent. Providers that report no cache writes never use it.
+   */
+  cacheWriteInputPerMTok?: number;
 }
 
 /** What a model can do. */
@@ -128,14 +133,29 @@ function blendedPrice(entry: CatalogEntry): number {
 }
 
 /**
- * Cost in USD of one call. `usage.inputTokens` are billed at the input price and
- * `usage.cachedInputTokens` (reported separately, per core's TokenUsage) at the cached price.
+ * What a prompt-cache write costs against the input price when a catalog entry does not say:
+ * Anthropic bills a 5-minute cache write (the TTL opsagent asks for) at 1.25 times the input price,
+ * on its own API and on Bedrock.
+ */
+export const CACHE_WRITE_PRICE_FACTOR = 1.25;
+
+/**
+ * Cost in USD of one call. The token counts are disjoint (per core's TokenUsage):
+ * `usage.inputTokens` are billed at the input price, `usage.cachedInputTokens` at the cached
+ * price and `usage.cacheWriteInputTokens` at the cache-write price
+ * (default {@link CACHE_WRITE_PRICE_FACTOR} times the input price).
  */
 export function costOf(entry: CatalogEntry, usage: TokenUsage): number {
-  const { inputPerMTok, outputPerMTok, cachedInputPerMTok = inputPerMTok } = entry.pricing;
+  const {
+    inputPerMTok,
+    outputPerMTok,
+    cachedInputPerMTok = inputPerMTok,
+    cacheWriteInputPerMTok = inputPerMTok * CACHE_WRITE_PRICE_FACTOR,
+  } = entry.pricing;
   return (
     (usage.inputTokens * inputPerMTok +
       (usage.cachedInputTokens ?? 0) * cachedInputPerMTok +
+      (usage.cacheWriteInputTokens ?? 0) * cacheWriteInputPerMTok +
       usage.outputTokens * outputPerMTok) /
     1_000_000
   );

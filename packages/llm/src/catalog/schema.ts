@@ -18,6 +18,13 @@ export const catalogEntrySchema = z.object({
         .nonnegative()
         .optional()
         .describe('USD per million cached input tokens; the input price when absent.'),
+      cacheWriteInputPerMTok: z
+        .number()
+        .nonnegative()
+        .optional()
+        .describe(
+          'USD per million input tokens written to the prompt cache (Anthropic, Bedrock); 1.25 times the input price when absent.',
+        ),
     })
     .describe('Prices, USD per million tokens.'),
   capabilities: z

@@ -412,6 +412,90 @@ describe('createLlm', () => {
   });
 });
 
+describe('prompt-cache pricing through the wire', () => {
+  // Sonnet 4.5 (direct, and the global Bedrock profile): input $3, cache write $3.75 (1.25x),
+  // cache read $0.30 (0.1x), output $15 per million tokens.
+  const WRITE_COST = (200 * 3 + 10_000 * 3.75 + 50 * 15) / 1e6; // $0.03885
+  const READ_COST = (200 * 3 + 10_000 * 0.3 + 50 * 15) / 1e6; // $0.00435
+
+  async function twoCalls(llm: ReturnType<typeof createLlm>, logDir: string) {
+    const conversation = 'console|local|';
+    await llm.model!.generate(ask({ attribution: { conversation } }));
+    await llm.model!.generate(ask({ attribution: { conversation } }));
+    const records = llm.meter.records();
+    expect(records.map((r) => r.usage)).toEqual([
+      { inputTokens: 200, outputTokens: 50, cachedInputTokens: 0, cacheWriteInputTokens: 10_000 },
+      { inputTokens: 200, outputTokens: 50, cachedInputTokens: 10_000 },
+    ]);
+    expect(records[0]?.costUsd).toBeCloseTo(WRITE_COST, 10);
+    expect(records[1]?.costUsd).toBeCloseTo(READ_COST, 10);
+    // llm.jsonl carries the count and the cost.
+    const lines = readFileSync(join(logDir, 'llm.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { usage: Record<string, number>; costUsd: number });
+    expect(lines.map((l) => l.usage.cacheWriteInputTokens)).toEqual([10_000, undefined]);
+    expect(lines[0]?.costUsd).toBeCloseTo(WRITE_COST, 10);
+    // The `cost` command shows the writes and the total.
+    const cost = llm.commands.find((c) => c.name === 'cost')!;
+    const text = render(await cost.run(commandContext()));
+    expect(text).toContain(
+      `This conversation: $${(WRITE_COST + READ_COST).toFixed(4)}: 2 calls, 400 input (+10,000 cached, +10,000 written to cache) / 100 output tokens`,
+    );
+    const total = llm.meter.total();
+    expect(total).toMatchObject({ cacheWriteInputTokens: 10_000, cachedInputTokens: 10_000 });
+  }
+
+  it('prices Anthropic cache_creation_input_tokens at the cache-write price', async () => {
+    const anthropic = await startFakeAnthropicServer([
+      {
+        text: 'a',
+        usage: { input_tokens: 200, output_tokens: 50, cache_creation_input_tokens: 10_000 },
+      },
+      {
+        text: 'b',
+        usage: { input_tokens: 200, output_tokens: 50, cache_read_input_tokens: 10_000 },
+      },
+    ]);
+    const logDir = join(dir, 'cache-anthropic');
+    try {
+      const llm = createLlm({
+        config: parse({
+          providers: { anthropic: { apiKey: 'k', baseURL: anthropic.url } },
+          model: 'anthropic:claude-sonnet-4-5',
+        }),
+        env: {},
+        dataDir: logDir,
+      });
+      await twoCalls(llm, logDir);
+    } finally {
+      await anthropic.close();
+    }
+  });
+
+  it('prices Bedrock cacheWriteInputTokens at the cache-write price', async () => {
+    const bedrock = await startFakeBedrockServer([
+      { text: 'a', usage: { inputTokens: 200, outputTokens: 50, cacheWriteInputTokens: 10_000 } },
+      { text: 'b', usage: { inputTokens: 200, outputTokens: 50, cacheReadInputTokens: 10_000 } },
+    ]);
+    const logDir = join(dir, 'cache-bedrock');
+    try {
+      const llm = createLlm({
+        config: parse({
+          providers: { bedrock: { region: 'eu-west-1', endpoint: bedrock.url } },
+          model: 'bedrock:global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+        }),
+        env: { AWS_ACCESS_KEY_ID: 'AKIDCACHE', AWS_SECRET_ACCESS_KEY: 'secret' },
+        dataDir: logDir,
+      });
+      await twoCalls(llm, logDir);
+      expect(bedrock.requests).toHaveLength(2);
+    } finally {
+      await bedrock.close();
+    }
+  });
+});
+
 describe('doctor checks', () => {
   const run = (check: { run: (ctx: never) => Promise<unknown> }) =>
     check.run({ signal: AbortSignal.timeout(10_000), logger: silentLogger } as never) as Promise<{

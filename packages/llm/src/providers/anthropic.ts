@@ -173,14 +173,17 @@ export function fromAnthropicMessage(message: Anthropic.Message): ModelResponse 
     }
   }
   const usage = message.usage;
+  // `input_tokens` counts neither cache reads nor cache writes: each is billed at its own price.
+  const written = usage.cache_creation_input_tokens ?? 0;
   return {
     text: answer,
     toolCalls,
     stopReason: stopReason(message.stop_reason),
     usage: {
-      inputTokens: usage.input_tokens + (usage.cache_creation_input_tokens ?? 0),
+      inputTokens: usage.input_tokens,
       outputTokens: usage.output_tokens,
       cachedInputTokens: usage.cache_read_input_tokens ?? 0,
+      ...(written > 0 ? { cacheWriteInputTokens: written } : {}),
     },
     model: message.model,
   };

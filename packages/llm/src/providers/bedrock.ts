@@ -244,14 +244,18 @@ export function fromConverseOutput(output: ConverseCommandOutput, model: string)
     }
   }
   const usage = output.usage;
+  // Converse reports `inputTokens` without the cache reads and writes (`totalTokens` is the sum
+  // of all four); each is billed at its own price.
+  const written = usage?.cacheWriteInputTokens ?? 0;
   return {
     text: answer,
     toolCalls,
     stopReason: toolCalls.length > 0 ? 'tool_calls' : stopReason(output.stopReason),
     usage: {
-      inputTokens: (usage?.inputTokens ?? 0) + (usage?.cacheWriteInputTokens ?? 0),
+      inputTokens: usage?.inputTokens ?? 0,
       outputTokens: usage?.outputTokens ?? 0,
       cachedInputTokens: usage?.cacheReadInputTokens ?? 0,
+      ...(written > 0 ? { cacheWriteInputTokens: written } : {}),
     },
     model,
   };

@@ -18,8 +18,13 @@ const count = (n: number) => n.toLocaleString('en-US');
 
 function totalsLine(totals: UsageTotals): string {
   if (totals.calls === 0) return 'no model calls';
-  const cached =
-    totals.cachedInputTokens > 0 ? ` (+${count(totals.cachedInputTokens)} cached)` : '';
+  const cache = [
+    ...(totals.cachedInputTokens > 0 ? [`${count(totals.cachedInputTokens)} cached`] : []),
+    ...(totals.cacheWriteInputTokens > 0
+      ? [`${count(totals.cacheWriteInputTokens)} written to cache`]
+      : []),
+  ];
+  const cached = cache.length > 0 ? ` (+${cache.join(', +')})` : '';
   return `${formatUsd(totals.costUsd)}: ${count(totals.calls)} call${totals.calls === 1 ? '' : 's'}, ${count(totals.inputTokens)} input${cached} / ${count(totals.outputTokens)} output tokens`;
 }
 

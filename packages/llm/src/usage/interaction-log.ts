@@ -138,6 +138,9 @@ function loggedCall(line: string): LoggedCall | undefined {
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
       cachedInputTokens: typeof usage.cachedInputTokens === 'number' ? usage.cachedInputTokens : 0,
+      ...(typeof usage.cacheWriteInputTokens === 'number' && usage.cacheWriteInputTokens > 0
+        ? { cacheWriteInputTokens: usage.cacheWriteInputTokens }
+        : {}),
     },
     latencyMs: typeof entry.latencyMs === 'number' ? entry.latencyMs : 0,
     costUsd: entry.costUsd,

@@ -53,6 +53,8 @@ export interface UsageTotals {
   outputTokens: number;
   /** Input tokens read from the cache. */
   cachedInputTokens: number;
+  /** Input tokens written to the cache. */
+  cacheWriteInputTokens: number;
   /** Cost in USD. */
   costUsd: number;
 }
@@ -103,6 +105,7 @@ const emptyTotals = (): UsageTotals => ({
   inputTokens: 0,
   outputTokens: 0,
   cachedInputTokens: 0,
+  cacheWriteInputTokens: 0,
   costUsd: 0,
 });
 
@@ -348,5 +351,6 @@ function add(totals: UsageTotals, record: UsageRecord): void {
   totals.inputTokens += record.usage.inputTokens;
   totals.outputTokens += record.usage.outputTokens;
   totals.cachedInputTokens += record.usage.cachedInputTokens ?? 0;
+  totals.cacheWriteInputTokens += record.usage.cacheWriteInputTokens ?? 0;
   totals.costUsd += record.costUsd;
 }

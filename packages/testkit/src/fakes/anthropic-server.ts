@@ -14,12 +14,16 @@ export interface FakeAnthropicToolUse {
   input?: unknown;
 }
 
-/** Token usage in a scripted reply (wire names). */
+/**
+ * Token usage in a scripted reply (wire names). As the API does, the reply always carries the
+ * cache counts (0 by default) and `cache_creation`, the writes by TTL (all 5-minute by default).
+ */
 export interface FakeAnthropicUsage {
   input_tokens?: number;
   output_tokens?: number;
   cache_read_input_tokens?: number;
   cache_creation_input_tokens?: number;
+  cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
 }
 
 /** A scripted Messages API answer. */
@@ -93,7 +97,17 @@ function messageBody(step: FakeAnthropicMessage, request: RecordedRequest): unkn
     content,
     stop_reason: step.stopReason ?? (step.toolUses?.length ? 'tool_use' : 'end_turn'),
     stop_sequence: null,
-    usage: { input_tokens: 10, output_tokens: 5, ...step.usage },
+    usage: {
+      input_tokens: 10,
+      output_tokens: 5,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      ...step.usage,
+      cache_creation: step.usage?.cache_creation ?? {
+        ephemeral_5m_input_tokens: step.usage?.cache_creation_input_tokens ?? 0,
+        ephemeral_1h_input_tokens: 0,
+      },
+    },
   };
 }
 

@@ -85,7 +85,13 @@ export interface FakeSignalTyping {
 /** A scripted error for the next calls of a route. */
 export interface FakeSignalError {
   status: number;
+  /**
+   * Body; default `{"error":"fake failure of <route>"}`, or for a 429 the shape
+   * signal-cli-rest-api gives a Signal rate limit: `{"error","challenge_tokens":[…],"account"}`.
+   */
   body?: unknown;
+  /** Response headers, e.g. `{ 'retry-after': '5' }` (seconds or an HTTP date). */
+  headers?: Record<string, string>;
   /** How many calls fail; default 1. */
   times?: number;
 }
@@ -169,14 +175,19 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-function json(res: ServerResponse, status: number, body?: unknown): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.destroyed || res.writableEnded) return;
   if (body === undefined) {
-    res.writeHead(status);
+    res.writeHead(status, headers);
     res.end();
     return;
   }
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
 }
 
@@ -321,7 +332,16 @@ export async function startFakeSignalServer(
     const failWith = (route: FakeSignalRoute): boolean => {
       const failure = takeFailure(route);
       if (!failure) return false;
-      json(res, failure.status, failure.body ?? { error: `fake failure of ${route}` });
+      const body =
+        failure.body ??
+        (failure.status === 429
+          ? {
+              error: `fake rate limit of ${route} (429)`,
+              challenge_tokens: ['fake-challenge-token'],
+              account: number,
+            }
+          : { error: `fake failure of ${route}` });
+      json(res, failure.status, body, failure.headers);
       return true;
     };
     const numberIn = (prefix: string) =>
