@@ -58,6 +58,12 @@ const thresholdsSchema = z
   })
   .describe('Health levels; per-host values override these.');
 
+/**
+ * Names the runtime treats as secrets (their values are redacted from logs, messages and the
+ * audit); a subset of the core redactor's pattern.
+ */
+const SECRET_ENV_NAME = /PASSPHRASE|PASSWORD|SECRET/i;
+
 const hostName = z
   .string()
   .regex(
@@ -81,9 +87,20 @@ const sshHostSchema = z
       .describe('Private key file; omit to use the ssh-agent (SSH_AUTH_SOCK).'),
     passphraseEnv: z
       .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name, e.g. NAS_KEY_PASSPHRASE')
+      .refine((name) => SECRET_ENV_NAME.test(name), {
+        message:
+          'name a variable with PASSPHRASE, PASSWORD or SECRET in it (e.g. NAS_KEY_PASSPHRASE), so its value is redacted from logs',
+      })
       .optional()
-      .describe('Environment variable holding the key passphrase.'),
+      .describe(
+        'Environment variable holding the passphrase of keyFile (never the passphrase itself), e.g. NAS_KEY_PASSPHRASE.',
+      ),
+    agent: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('ssh-agent socket used when there is no keyFile; default SSH_AUTH_SOCK.'),
     hostKeyAlias: z
       .string()
       .min(1)
@@ -347,7 +364,6 @@ export function createHomelabPlugin(
           keepaliveIntervalMs: config.ssh.keepalive,
         };
         for (const host of config.hosts) {
-          const passphrase = host.passphraseEnv ? env[host.passphraseEnv] : undefined;
           const ssh = new SshHost(
             {
               name: host.name,
@@ -357,7 +373,8 @@ export function createHomelabPlugin(
               ...(host.keyFile
                 ? { keyFile: expandPath(host.keyFile, overrides.baseDir ?? process.cwd()) }
                 : {}),
-              ...(passphrase ? { passphrase } : {}),
+              ...(host.passphraseEnv ? { passphraseEnv: host.passphraseEnv } : {}),
+              ...(host.agent ? { agent: host.agent } : {}),
               ...(host.hostKeyAlias ? { hostKeyAlias: host.hostKeyAlias } : {}),
             },
             () => loadKnownHosts(knownHostsPath),
@@ -376,10 +393,13 @@ export function createHomelabPlugin(
             name: `ssh ${host.name}`,
             async run() {
               await ssh.exec('true');
-              return {
-                status: 'ok',
-                detail: `logged in as ${host.user}@${host.address}:${host.port}`,
-              };
+              const detail = `logged in as ${host.user}@${host.address}:${host.port}`;
+              return ssh.keyProblem() === 'unused'
+                ? {
+                    status: 'warn',
+                    detail: `${detail}; passphraseEnv is set but ${host.keyFile} is not encrypted (remove passphraseEnv)`,
+                  }
+                : { status: 'ok', detail };
             },
           });
         }

@@ -113,6 +113,7 @@ plugins:
     #     address: 192.168.1.20
     #     user: opsagent
     #     keyFile: ~/.ssh/opsagent_ed25519
+    #     passphraseEnv: NAS_KEY_PASSPHRASE  # if the key has a passphrase: the variable holding it
     #     units: [smbd]  # systemd units that may be restarted (with approval)
     docker:
       enabled: true     # this machine's Docker (DOCKER_SOCKET or /var/run/docker.sock)

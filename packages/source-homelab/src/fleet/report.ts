@@ -16,9 +16,10 @@ export function hostLine(
   ignore: readonly string[] = [],
 ): Field {
   if (!state.ok) {
+    const login = LOGIN_PROBLEMS[state.code];
     return {
       label: state.name,
-      value: `unreachable (${shortError(state.error)})`,
+      value: login ? `cannot log in (${login})` : `unreachable (${shortError(state.error)})`,
       health: 'critical',
     };
   }
@@ -51,6 +52,22 @@ export function hostLine(
   }
   return { label: state.name, value: parts.join(' · '), health: worstHealth(marks) };
 }
+
+/**
+ * Errors of the agent's own SSH setup (keys, passphrases, known_hosts), not of the network: the
+ * host may be up, but the agent cannot log in until its config changes. Short forms for `status`.
+ */
+const LOGIN_PROBLEMS: Readonly<Record<string, string>> = {
+  SSH_KEY_PASSPHRASE_MISSING: 'key needs a passphrase: set passphraseEnv',
+  SSH_KEY_PASSPHRASE_EMPTY: 'passphrase variable is empty',
+  SSH_KEY_PASSPHRASE_WRONG: 'wrong key passphrase',
+  SSH_KEY_UNREADABLE: 'key file unreadable',
+  SSH_AUTH_FAILED: 'key refused',
+  SSH_NO_CREDENTIALS: 'no key file and no ssh-agent',
+  SSH_AGENT_UNAVAILABLE: 'ssh-agent socket missing',
+  SSH_HOST_KEY_UNKNOWN: 'host key unknown',
+  SSH_HOST_KEY_CHANGED: 'host key changed',
+};
 
 function shortError(message: string): string {
   const first = message.split(/[:\n]/).slice(-1)[0]?.trim() || message;
@@ -89,7 +106,9 @@ export function fleetFindings(
         key: `${options.prefix}:${state.name}:unreachable`,
         severity: 'critical',
         resource,
-        title: `${state.name} is unreachable`,
+        title: LOGIN_PROBLEMS[state.code]
+          ? `cannot log in to ${state.name}: ${LOGIN_PROBLEMS[state.code]}`
+          : `${state.name} is unreachable`,
         evidence: `${state.code}: ${state.error}`,
         data: { host: state.name, code: state.code },
       });
