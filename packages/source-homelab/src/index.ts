@@ -67,6 +67,7 @@ export {
   type ProcessInfo,
   type ProcessList,
   type ProcessSort,
+  readNetworkCounters,
   realDisks,
   type SystemCollectorOptions,
   temperatureOf,
@@ -76,11 +77,24 @@ export {
   formatBytes,
   formatDuration,
   formatPercent,
+  formatRate,
   maskSecretArgs,
+  networkFields,
+  networkTotal,
   snapshotFields,
   snapshotSection,
   snapshotText,
 } from './local/format.js';
+export {
+  type InterfaceCounters,
+  type InterfaceRate,
+  isVirtualInterface,
+  type NetworkCounters,
+  NetworkMeter,
+  type NetworkRates,
+  networkRates,
+  parseProcNetDev,
+} from './local/network.js';
 export {
   createLocalHostSource,
   hostContext,

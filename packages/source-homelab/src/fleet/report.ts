@@ -1,6 +1,6 @@
 import type { Field, Finding, Health, Section } from '@opsagent/core';
 import { containerFindings, isContainerHealthy, type RestartTracker } from '../docker/container.js';
-import { formatPercent } from '../local/format.js';
+import { formatPercent, networkTotal } from '../local/format.js';
 import { hostFindings } from '../local/source.js';
 import { healthOf, worstHealth } from '../local/thresholds.js';
 import type { FleetMember, HostState } from './fleet.js';
@@ -50,6 +50,9 @@ export function hostLine(
     parts.push('docker ?');
     marks.push('warn');
   }
+  // Only once measured: the first reading of a host has no rate, and none is made up.
+  if (snapshot.network && snapshot.network.interfaces.length > 0)
+    parts.push(`net ${networkTotal(snapshot.network)}`);
   return { label: state.name, value: parts.join(' · '), health: worstHealth(marks) };
 }
 

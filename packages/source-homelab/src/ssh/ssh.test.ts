@@ -13,6 +13,7 @@ import {
 } from '@opsagent/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshTarget } from '../fleet/target.js';
+import { isVirtualInterface, parseProcNetDev } from '../local/network.js';
 import { SshHost, type SshHostConfig } from './connection.js';
 import { loadKnownHosts, parseKnownHosts, verifyHostKey } from './known-hosts.js';
 
@@ -99,6 +100,27 @@ describe.skipIf(unavailable !== undefined)(
       // A second reading measures CPU since the first one.
       const again = await target.read();
       expect(again.snapshot.cpu.loadPercent).toBeGreaterThanOrEqual(0);
+    });
+
+    it('measures network throughput between two snapshots from /proc/net/dev, none on the first', async () => {
+      const target = createSshTarget({ ssh: host() });
+      const first = await target.read();
+      expect(first.snapshot.network).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const second = await target.read();
+      const network = second.snapshot.network;
+      expect(network?.intervalSeconds).toBeGreaterThanOrEqual(1);
+      expect(network?.intervalSeconds).toBeLessThan(30);
+      // The server is this machine: the same interfaces, minus loopback, virtual and unused ones.
+      const local = parseProcNetDev(readFileSync('/proc/net/dev', 'utf8'))
+        .filter((i) => !isVirtualInterface(i.name) && i.rxBytes + i.txBytes > 0)
+        .map((i) => i.name)
+        .sort();
+      expect(network?.interfaces.map((i) => i.name).sort()).toEqual(local);
+      for (const i of network?.interfaces ?? []) {
+        expect(i.rxBytesPerSecond).toBeGreaterThanOrEqual(0);
+        expect(i.txBytesPerSecond).toBeGreaterThanOrEqual(0);
+      }
     });
 
     it('keeps one connection for many commands and reconnects after it drops', async () => {
