@@ -16,7 +16,9 @@ import { expandPath } from './fleet/context-files.js';
 import { Fleet, type FleetMember } from './fleet/fleet.js';
 import { createFleetSource } from './fleet/source.js';
 import { createLocalTarget, createSshTarget, type HostTarget } from './fleet/target.js';
-import { createHomeAssistantClient, type HomeAssistant } from './ha/client.js';
+import { createHomeAssistantClient, ENTITY_ID, type HomeAssistant } from './ha/client.js';
+import { createHomeAssistantSource } from './ha/watch.js';
+import { HomeAssistantWatcher } from './ha/websocket.js';
 import { createSystemCollector, type HostCollector } from './local/collect.js';
 import { DEFAULT_THRESHOLDS, resolveThresholds } from './local/thresholds.js';
 import {
@@ -211,6 +213,39 @@ export const homelabConfigSchema = z
           .min(1)
           .default(() => [...DEFAULT_HA_DOMAINS])
           .describe('Service domains that may be called.'),
+        watch: z
+          .array(
+            z
+              .strictObject({
+                entity: z
+                  .string()
+                  .regex(ENTITY_ID, 'an entity id like sensor.freezer_temperature')
+                  .describe('Entity id, e.g. sensor.freezer_temperature.'),
+                above: z.number().optional().describe('A numeric state above this is a problem.'),
+                below: z.number().optional().describe('A numeric state below this is a problem.'),
+                states: z
+                  .array(z.string().min(1))
+                  .optional()
+                  .describe(
+                    'States that are a problem, e.g. [on_battery] or [on] for a leak sensor.',
+                  ),
+                severity: z
+                  .enum(['warning', 'critical'])
+                  .default('warning')
+                  .describe('How bad a match is; being unavailable or unknown is a warning.'),
+              })
+              .describe('An entity whose state raises a finding.'),
+          )
+          .default(() => [])
+          .refine((w) => new Set(w.map((x) => x.entity)).size === w.length, {
+            message: 'each entity may be watched once',
+          })
+          .describe(
+            'Entities kept current over the WebSocket API; unavailable/unknown, out of range or a listed state raises a finding.',
+          ),
+        checkInterval: duration
+          .prefault('15s')
+          .describe('How often the watched states are judged (no request is made).'),
       })
       .prefault({}),
     contextFiles: z
@@ -481,6 +516,50 @@ export function createHomelabPlugin(
               ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
             })
           : undefined);
+      let watcher: HomeAssistantWatcher | undefined;
+      const watches = config.homeAssistant.watch;
+      if (haUrl && haToken && watches.length > 0) {
+        watcher = new HomeAssistantWatcher({
+          url: haUrl,
+          token: haToken,
+          entities: watches.map((w) => w.entity),
+          logger,
+        });
+        watcher.start();
+        sources.push(
+          createHomeAssistantSource({
+            watcher,
+            watches,
+            checkIntervalMs: config.homeAssistant.checkInterval,
+          }),
+        );
+        const w = watcher;
+        checks.push({
+          name: 'ha websocket',
+          async run() {
+            await w.settled(5000);
+            if (w.status === 'connected' && w.loaded) {
+              const missing = watches
+                .filter((x) => w.state(x.entity) === null)
+                .map((x) => x.entity);
+              return missing.length > 0
+                ? {
+                    status: 'warn',
+                    detail: `subscribed at ${w.socketUrl}; no such entity: ${missing.join(', ')} (check homeAssistant.watch)`,
+                  }
+                : {
+                    status: 'ok',
+                    detail: `subscribed to state changes at ${w.socketUrl}; ${watches.length} watched entities found`,
+                  };
+            }
+            throw new Error(w.error ?? `no answer from ${w.socketUrl} within 5 s`);
+          },
+        });
+      } else if (watches.length > 0) {
+        logger.warn(
+          'homeAssistant.watch is set but Home Assistant is not configured (HA_URL and HA_TOKEN)',
+        );
+      }
       if (ha) {
         const parts = createHomeAssistantParts({ ha, domains: config.homeAssistant.domains });
         tools.push(...parts.tools);
@@ -502,7 +581,16 @@ export function createHomelabPlugin(
           }),
         });
       }
-      return { sources, tools, remediations, checks, dispose: async () => fleet.dispose() };
+      return {
+        sources,
+        tools,
+        remediations,
+        checks,
+        dispose: async () => {
+          watcher?.stop();
+          fleet.dispose();
+        },
+      };
     },
   });
 }

@@ -47,6 +47,17 @@ export {
   type HomeAssistantOptions,
 } from './ha/client.js';
 export {
+  createHomeAssistantSource,
+  type EntityWatch,
+  type HomeAssistantSourceOptions,
+  watchFindings,
+} from './ha/watch.js';
+export {
+  HomeAssistantWatcher,
+  type HomeAssistantWatcherOptions,
+  type WatcherStatus,
+} from './ha/websocket.js';
+export {
   createHomelabPlugin,
   HOMELAB_DEFAULT_POLICY,
   type HomelabConfig,
