@@ -120,6 +120,9 @@ plugins:
       ignore: []        # containers meant to be stopped
     # homeAssistant:    # or set HA_URL and HA_TOKEN in the environment
     #   url: http://homeassistant.local:8123
+    #   watch:          # alerts when these go wrong (kept current over the WebSocket API)
+    #     - { entity: sensor.freezer_temperature, above: -15, severity: critical }
+    #     - { entity: sensor.ups_status, states: [on_battery] }
     contextFiles:
       paths: [CLAUDE.md, AGENTS.md]   # notes and runbooks the model reads
 `,

@@ -16,6 +16,9 @@ export interface EntityWatch {
   severity?: Severity;
 }
 
+/** How long the websocket may be down before that is a finding: a Home Assistant update restarts it. */
+export const DEFAULT_GRACE_MS = 180_000;
+
 /** States Home Assistant uses for an entity it cannot read. */
 const UNAVAILABLE = new Set(['unavailable', 'unknown']);
 
@@ -64,10 +67,16 @@ function problem(
 export function watchFindings(
   watcher: HomeAssistantWatcher,
   watches: readonly EntityWatch[],
-  prefix = 'homeassistant',
+  options: { prefix?: string; graceMs?: number; now?: number } = {},
 ): Finding[] {
+  const prefix = options.prefix ?? 'homeassistant';
   const findings: Finding[] = [];
-  if (watcher.status !== 'connected') {
+  const downFor = (options.now ?? Date.now()) - (watcher.downSince ?? Number.POSITIVE_INFINITY);
+  // A refused token is reported at once; an outage only past the grace (HA restarts on updates).
+  if (
+    watcher.status === 'auth_invalid' ||
+    (watcher.status !== 'connected' && downFor >= (options.graceMs ?? DEFAULT_GRACE_MS))
+  ) {
     findings.push({
       key: `${prefix}:connection`,
       severity: 'warning',
@@ -76,6 +85,7 @@ export function watchFindings(
         watcher.status === 'auth_invalid'
           ? 'Home Assistant refused the token: no Home Assistant alerts'
           : 'Home Assistant is not connected: its alerts may be late',
+
       evidence: watcher.error ?? `websocket ${watcher.status}`,
     });
   }
@@ -106,6 +116,8 @@ export interface HomeAssistantSourceOptions {
   checkIntervalMs?: number;
   /** How long `status` waits for a first connection, in ms; default 3000. */
   settleMs?: number;
+  /** How long the connection may be down before that is a finding, in ms; default 3 minutes. */
+  graceMs?: number;
 }
 
 /**
@@ -159,7 +171,9 @@ export function createHomeAssistantSource(options: HomeAssistantSourceOptions): 
     },
     async check() {
       await settle();
-      return watchFindings(watcher, watches);
+      return watchFindings(watcher, watches, {
+        ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+      });
     },
   };
 }

@@ -84,6 +84,7 @@ export class HomeAssistantWatcher {
   private _error: string | undefined;
   private _loaded = false;
   private _connects = 0;
+  private _downSince: number | undefined = Date.now();
   /** The WebSocket URL (no token). */
   readonly socketUrl: string;
 
@@ -107,6 +108,11 @@ export class HomeAssistantWatcher {
   /** True once the states were read on the current or an earlier connection. */
   get loaded(): boolean {
     return this._loaded;
+  }
+
+  /** Since when (ms since the epoch) the watcher has had no authenticated connection; undefined while it has one. */
+  get downSince(): number | undefined {
+    return this._downSince;
   }
 
   /** Connections that reached `auth_ok` so far. */
@@ -204,6 +210,7 @@ export class HomeAssistantWatcher {
       case 'auth_ok':
         this._status = 'connected';
         this._error = undefined;
+        this._downSince = undefined;
         this._connects += 1;
         this.attempt = 0;
         this.logger.info({ url: this.socketUrl }, 'Home Assistant websocket connected');
@@ -287,6 +294,7 @@ export class HomeAssistantWatcher {
     if (socket !== this.socket) return;
     clearInterval(this.pinger);
     this.socket = undefined;
+    this._downSince ??= Date.now();
     if (this._status === 'stopped') return;
     if (this._status === 'auth_invalid') {
       this.wake();
