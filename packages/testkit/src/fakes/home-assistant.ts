@@ -54,6 +54,8 @@ export interface FakeHomeAssistant {
   setState(entityId: string, state: string | null, attributes?: Record<string, unknown>): void;
   /** Drops every WebSocket connection at once (no close frame), like a restart or a network cut. */
   dropWebSockets(): void;
+  /** Sends a frame as it is (malformed ones too) to every authenticated WebSocket connection. */
+  wsSendRaw(frame: string): void;
   close(): Promise<void>;
 }
 
@@ -236,6 +238,9 @@ export async function startFakeHomeAssistant(
     },
     dropWebSockets() {
       for (const socket of sockets) socket.terminate();
+    },
+    wsSendRaw(frame) {
+      for (const socket of subscribers.keys()) socket.send(frame);
     },
     async close() {
       for (const socket of sockets) socket.terminate();
