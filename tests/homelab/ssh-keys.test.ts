@@ -140,6 +140,7 @@ describe.skipIf(unavailable !== undefined)(
       const wrong = opsagent('status', 'NAS_KEY_PASSPHRASE', {
         NAS_KEY_PASSPHRASE: 'wrong horse battery',
       });
+      expect(wrong.out).toContain('Homelab: 1 host, 1 cannot be logged in to');
       expect(wrong.out).toMatch(/nas +cannot log in \(wrong key passphrase\)/);
       expect(wrong.out).toContain('cannot log in to nas: wrong key passphrase');
       expect(wrong.all).not.toContain('wrong horse battery');

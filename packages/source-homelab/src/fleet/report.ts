@@ -167,7 +167,8 @@ export function fleetSection(
       ? hostLine(state, member, ignore)
       : { label: state.name, value: '?', health: 'unknown' as const };
   });
-  const down = states.filter((s) => !s.ok).length;
+  const down = states.filter((s) => !s.ok && !LOGIN_PROBLEMS[s.code]).length;
+  const locked = states.filter((s) => !s.ok && LOGIN_PROBLEMS[s.code]).length;
   const problems = [...findings]
     .sort((a, b) => rank(b.severity) - rank(a.severity))
     .map(
@@ -175,7 +176,7 @@ export function fleetSection(
         `- ${f.severity === 'critical' ? 'CRITICAL' : f.severity === 'warning' ? 'WARN' : 'info'}: ${f.title}`,
     );
   return {
-    title: `Homelab: ${states.length} host${states.length === 1 ? '' : 's'}${down > 0 ? `, ${down} unreachable` : ''}`,
+    title: `Homelab: ${states.length} host${states.length === 1 ? '' : 's'}${down > 0 ? `, ${down} unreachable` : ''}${locked > 0 ? `, ${locked} cannot be logged in to` : ''}`,
     health: worstHealth(fields.map((f) => f.health)),
     fields,
     ...(problems.length > 0 ? { note: `Problems:\n${problems.join('\n')}` } : {}),
