@@ -102,10 +102,11 @@ describe('Home Assistant alerts through opsagent run (homelab-sre over Signal)',
     ha.setState('sensor.freezer_temperature', '-8.2');
     await until(
       'the freezer alert',
-      () => signal.sent.some((s) => s.body.message.includes('Freezer is -8.2 °C (above -15)')),
+      () =>
+        signal.sent.some((s) => (s.body.message ?? '').includes('Freezer is -8.2 °C (above -15)')),
       exited,
     );
-    const alert = signal.sent.find((s) => s.body.message.includes('Freezer'));
+    const alert = signal.sent.find((s) => (s.body.message ?? '').includes('Freezer'));
     expect(alert?.body.recipients).toEqual([OWNER]);
 
     ha.dropWebSockets();
@@ -113,7 +114,7 @@ describe('Home Assistant alerts through opsagent run (homelab-sre over Signal)',
     ha.setState('sensor.ups_status', 'on_battery');
     await until(
       'the UPS alert',
-      () => signal.sent.some((s) => s.body.message.includes('UPS is on_battery')),
+      () => signal.sent.some((s) => (s.body.message ?? '').includes('UPS is on_battery')),
       exited,
     );
     expect(output).not.toContain(TOKEN);
