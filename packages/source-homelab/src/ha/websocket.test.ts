@@ -133,4 +133,17 @@ describe('HomeAssistantWatcher against the fake Home Assistant WebSocket API', (
     expect(watcher.error).not.toContain(TOKEN);
     expect(url).not.toBe('');
   });
+
+  it('names a Home Assistant URL without http:// instead of throwing', async () => {
+    const watcher = new HomeAssistantWatcher({
+      url: 'homeassistant.local:8123',
+      token: TOKEN,
+      entities: ['sensor.freezer_temperature'],
+    });
+    watchers.push(watcher);
+    watcher.start();
+    await watcher.settled(100);
+    expect(watcher.status).toBe('disconnected');
+    expect(watcher.error).toContain('must start with http:// or https://');
+  });
 });

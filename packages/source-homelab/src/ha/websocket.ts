@@ -168,7 +168,17 @@ export class HomeAssistantWatcher {
   }
 
   private connect(): void {
-    const socket = new WebSocket(this.socketUrl, { handshakeTimeout: 10_000 });
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(this.socketUrl, { handshakeTimeout: 10_000 });
+    } catch (error) {
+      // Only a URL ws cannot use gets here (no http:// or https:// in HA_URL): say so, stay down.
+      this._status = 'disconnected';
+      this._error = `cannot connect to Home Assistant at ${this.socketUrl}: ${errorMessage(error)}; HA_URL (or homeAssistant.url) must start with http:// or https://`;
+      this.logger.error(this._error);
+      this.wake();
+      return;
+    }
     this.socket = socket;
     socket.on('message', (data) => this.onMessage(socket, data.toString()));
     socket.on('error', (error) => {
