@@ -47,6 +47,16 @@ const SURFACES = {
     describe: 'Docker Engine',
     title: 'Docker Engine API responses (unix socket) and log streams',
   },
+  'homelab-network': {
+    file: 'tests/fuzz/homelab-signals.fuzz.test.ts',
+    describe: '/proc/net/dev text',
+    title: '/proc/net/dev text from SSH hosts and network rates between two readings',
+  },
+  'homeassistant-ws': {
+    file: 'tests/fuzz/homelab-signals.fuzz.test.ts',
+    describe: 'Home Assistant WebSocket frames',
+    title: 'Home Assistant WebSocket API frames (junk between good state_changed events)',
+  },
   aws: {
     file: 'tests/fuzz/aws.fuzz.test.ts',
     describe: 'AWS responses',

@@ -179,6 +179,77 @@ describe('homelab on this machine (fake Docker Engine)', () => {
     expect(status).toContain('CRITICAL: web on sagan is unhealthy');
     expect(status).toContain('WARN: Disk /srv at 72% on sagan');
   });
+
+  it('shows network throughput in status and host_status once two readings measured it, never before', async () => {
+    const { collector, dir } = await localLab({ containers: [] });
+    const plugin = createHomelabPlugin({ collector, baseDir: dir });
+    const t = await createTestAgent({
+      plugins: [
+        {
+          plugin,
+          config: {
+            local: { name: 'sagan' },
+            docker: { enabled: false },
+            cacheTtl: 0,
+            statusMaxAge: 0,
+          },
+        },
+      ],
+      script: [
+        callTool('host_status', {}),
+        reply('No rate yet.'),
+        callTool('host_status', {}),
+        reply('eth0 is busy.'),
+      ],
+    });
+    cleanups.push(() => t.stop());
+    // The first reading of a host has no rate: nothing is shown rather than a made-up number.
+    const [before] = await t.ask('status');
+    expect(before).toMatch(/sagan +load 0\.52 · mem 41% · disk \/srv 72%$/m);
+    expect(before).not.toContain('net');
+    await t.ask('how is the network?');
+    expect(tools(t.model!.requests[1]!)).toContain(
+      'Network: not measured yet (a rate needs two readings; the next one will have it)',
+    );
+
+    collector.current = {
+      ...collector.current,
+      network: {
+        intervalSeconds: 30,
+        interfaces: [
+          {
+            name: 'eth0',
+            rxBytesPerSecond: 12.5 * 1024 ** 2,
+            txBytesPerSecond: 900 * 1024,
+            rxErrors: 0,
+            txErrors: 0,
+            rxDropped: 12,
+            txDropped: 0,
+          },
+          {
+            name: 'wg0',
+            rxBytesPerSecond: 2 * 1024,
+            txBytesPerSecond: 1024,
+            rxErrors: 0,
+            txErrors: 0,
+            rxDropped: 0,
+            txDropped: 0,
+          },
+        ],
+      },
+    };
+    const [after] = await t.ask('status');
+    expect(after).toMatch(
+      /sagan +load 0\.52 · mem 41% · disk \/srv 72% · net ↓12\.5 MiB\/s ↑901 KiB\/s$/m,
+    );
+    await t.ask('and now?');
+    const output = JSON.parse(tools(t.model!.requests[3]!)).at(-1).results[0].output as string;
+    expect(output).toContain(
+      'Network eth0: in 12.5 MiB/s, out 900 KiB/s; 12 dropped in (over 30s)',
+    );
+    expect(output).toContain('Network wg0: in 2 KiB/s, out 1 KiB/s (over 30s)');
+    expect(output).not.toContain('not measured yet');
+  });
 });
 
 describe('Home Assistant', () => {

@@ -16,7 +16,9 @@ import { expandPath } from './fleet/context-files.js';
 import { Fleet, type FleetMember } from './fleet/fleet.js';
 import { createFleetSource } from './fleet/source.js';
 import { createLocalTarget, createSshTarget, type HostTarget } from './fleet/target.js';
-import { createHomeAssistantClient, type HomeAssistant } from './ha/client.js';
+import { createHomeAssistantClient, ENTITY_ID, type HomeAssistant } from './ha/client.js';
+import { createHomeAssistantSource } from './ha/watch.js';
+import { HomeAssistantWatcher } from './ha/websocket.js';
 import { createSystemCollector, type HostCollector } from './local/collect.js';
 import { DEFAULT_THRESHOLDS, resolveThresholds } from './local/thresholds.js';
 import {
@@ -58,6 +60,12 @@ const thresholdsSchema = z
   })
   .describe('Health levels; per-host values override these.');
 
+/**
+ * Names the runtime treats as secrets (their values are redacted from logs, messages and the
+ * audit); a subset of the core redactor's pattern.
+ */
+const SECRET_ENV_NAME = /PASSPHRASE|PASSWORD|SECRET/i;
+
 const hostName = z
   .string()
   .regex(
@@ -81,9 +89,20 @@ const sshHostSchema = z
       .describe('Private key file; omit to use the ssh-agent (SSH_AUTH_SOCK).'),
     passphraseEnv: z
       .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name, e.g. NAS_KEY_PASSPHRASE')
+      .refine((name) => SECRET_ENV_NAME.test(name), {
+        message:
+          'name a variable with PASSPHRASE, PASSWORD or SECRET in it (e.g. NAS_KEY_PASSPHRASE), so its value is redacted from logs',
+      })
       .optional()
-      .describe('Environment variable holding the key passphrase.'),
+      .describe(
+        'Environment variable holding the passphrase of keyFile (never the passphrase itself), e.g. NAS_KEY_PASSPHRASE.',
+      ),
+    agent: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('ssh-agent socket used when there is no keyFile; default SSH_AUTH_SOCK.'),
     hostKeyAlias: z
       .string()
       .min(1)
@@ -194,6 +213,39 @@ export const homelabConfigSchema = z
           .min(1)
           .default(() => [...DEFAULT_HA_DOMAINS])
           .describe('Service domains that may be called.'),
+        watch: z
+          .array(
+            z
+              .strictObject({
+                entity: z
+                  .string()
+                  .regex(ENTITY_ID, 'an entity id like sensor.freezer_temperature')
+                  .describe('Entity id, e.g. sensor.freezer_temperature.'),
+                above: z.number().optional().describe('A numeric state above this is a problem.'),
+                below: z.number().optional().describe('A numeric state below this is a problem.'),
+                states: z
+                  .array(z.string().min(1))
+                  .optional()
+                  .describe(
+                    'States that are a problem, e.g. [on_battery] or [on] for a leak sensor.',
+                  ),
+                severity: z
+                  .enum(['warning', 'critical'])
+                  .default('warning')
+                  .describe('How bad a match is; being unavailable or unknown is a warning.'),
+              })
+              .describe('An entity whose state raises a finding.'),
+          )
+          .default(() => [])
+          .refine((w) => new Set(w.map((x) => x.entity)).size === w.length, {
+            message: 'each entity may be watched once',
+          })
+          .describe(
+            'Entities kept current over the WebSocket API; unavailable/unknown, out of range or a listed state raises a finding.',
+          ),
+        checkInterval: duration
+          .prefault('15s')
+          .describe('How often the watched states are judged (no request is made).'),
       })
       .prefault({}),
     contextFiles: z
@@ -347,7 +399,6 @@ export function createHomelabPlugin(
           keepaliveIntervalMs: config.ssh.keepalive,
         };
         for (const host of config.hosts) {
-          const passphrase = host.passphraseEnv ? env[host.passphraseEnv] : undefined;
           const ssh = new SshHost(
             {
               name: host.name,
@@ -357,7 +408,8 @@ export function createHomelabPlugin(
               ...(host.keyFile
                 ? { keyFile: expandPath(host.keyFile, overrides.baseDir ?? process.cwd()) }
                 : {}),
-              ...(passphrase ? { passphrase } : {}),
+              ...(host.passphraseEnv ? { passphraseEnv: host.passphraseEnv } : {}),
+              ...(host.agent ? { agent: host.agent } : {}),
               ...(host.hostKeyAlias ? { hostKeyAlias: host.hostKeyAlias } : {}),
             },
             () => loadKnownHosts(knownHostsPath),
@@ -376,10 +428,13 @@ export function createHomelabPlugin(
             name: `ssh ${host.name}`,
             async run() {
               await ssh.exec('true');
-              return {
-                status: 'ok',
-                detail: `logged in as ${host.user}@${host.address}:${host.port}`,
-              };
+              const detail = `logged in as ${host.user}@${host.address}:${host.port}`;
+              return ssh.keyProblem() === 'unused'
+                ? {
+                    status: 'warn',
+                    detail: `${detail}; passphraseEnv is set but ${host.keyFile} is not encrypted (remove passphraseEnv)`,
+                  }
+                : { status: 'ok', detail };
             },
           });
         }
@@ -461,6 +516,50 @@ export function createHomelabPlugin(
               ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
             })
           : undefined);
+      let watcher: HomeAssistantWatcher | undefined;
+      const watches = config.homeAssistant.watch;
+      if (haUrl && haToken && watches.length > 0) {
+        watcher = new HomeAssistantWatcher({
+          url: haUrl,
+          token: haToken,
+          entities: watches.map((w) => w.entity),
+          logger,
+        });
+        watcher.start();
+        sources.push(
+          createHomeAssistantSource({
+            watcher,
+            watches,
+            checkIntervalMs: config.homeAssistant.checkInterval,
+          }),
+        );
+        const w = watcher;
+        checks.push({
+          name: 'ha websocket',
+          async run() {
+            await w.settled(5000);
+            if (w.status === 'connected' && w.loaded) {
+              const missing = watches
+                .filter((x) => w.state(x.entity) === null)
+                .map((x) => x.entity);
+              return missing.length > 0
+                ? {
+                    status: 'warn',
+                    detail: `subscribed at ${w.socketUrl}; no such entity: ${missing.join(', ')} (check homeAssistant.watch)`,
+                  }
+                : {
+                    status: 'ok',
+                    detail: `subscribed to state changes at ${w.socketUrl}; ${watches.length} watched entities found`,
+                  };
+            }
+            throw new Error(w.error ?? `no answer from ${w.socketUrl} within 5 s`);
+          },
+        });
+      } else if (watches.length > 0) {
+        logger.warn(
+          'homeAssistant.watch is set but Home Assistant is not configured (HA_URL and HA_TOKEN)',
+        );
+      }
       if (ha) {
         const parts = createHomeAssistantParts({ ha, domains: config.homeAssistant.domains });
         tools.push(...parts.tools);
@@ -482,7 +581,16 @@ export function createHomelabPlugin(
           }),
         });
       }
-      return { sources, tools, remediations, checks, dispose: async () => fleet.dispose() };
+      return {
+        sources,
+        tools,
+        remediations,
+        checks,
+        dispose: async () => {
+          watcher?.stop();
+          fleet.dispose();
+        },
+      };
     },
   });
 }

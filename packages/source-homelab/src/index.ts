@@ -47,6 +47,17 @@ export {
   type HomeAssistantOptions,
 } from './ha/client.js';
 export {
+  createHomeAssistantSource,
+  type EntityWatch,
+  type HomeAssistantSourceOptions,
+  watchFindings,
+} from './ha/watch.js';
+export {
+  HomeAssistantWatcher,
+  type HomeAssistantWatcherOptions,
+  type WatcherStatus,
+} from './ha/websocket.js';
+export {
   createHomelabPlugin,
   HOMELAB_DEFAULT_POLICY,
   type HomelabConfig,
@@ -67,6 +78,7 @@ export {
   type ProcessInfo,
   type ProcessList,
   type ProcessSort,
+  readNetworkCounters,
   realDisks,
   type SystemCollectorOptions,
   temperatureOf,
@@ -76,11 +88,24 @@ export {
   formatBytes,
   formatDuration,
   formatPercent,
+  formatRate,
   maskSecretArgs,
+  networkFields,
+  networkTotal,
   snapshotFields,
   snapshotSection,
   snapshotText,
 } from './local/format.js';
+export {
+  type InterfaceCounters,
+  type InterfaceRate,
+  isVirtualInterface,
+  type NetworkCounters,
+  NetworkMeter,
+  type NetworkRates,
+  networkRates,
+  parseProcNetDev,
+} from './local/network.js';
 export {
   createLocalHostSource,
   hostContext,

@@ -67,6 +67,7 @@ export {
 export {
   type FakeEntity,
   type FakeHaRequest,
+  type FakeHaWsMessage,
   type FakeHomeAssistant,
   startFakeHomeAssistant,
 } from './fakes/home-assistant.js';

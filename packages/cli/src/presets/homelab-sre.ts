@@ -113,12 +113,16 @@ plugins:
     #     address: 192.168.1.20
     #     user: opsagent
     #     keyFile: ~/.ssh/opsagent_ed25519
+    #     passphraseEnv: NAS_KEY_PASSPHRASE  # if the key has a passphrase: the variable holding it
     #     units: [smbd]  # systemd units that may be restarted (with approval)
     docker:
       enabled: true     # this machine's Docker (DOCKER_SOCKET or /var/run/docker.sock)
       ignore: []        # containers meant to be stopped
     # homeAssistant:    # or set HA_URL and HA_TOKEN in the environment
     #   url: http://homeassistant.local:8123
+    #   watch:          # alerts when these go wrong (kept current over the WebSocket API)
+    #     - { entity: sensor.freezer_temperature, above: -15, severity: critical }
+    #     - { entity: sensor.ups_status, states: [on_battery] }
     contextFiles:
       paths: [CLAUDE.md, AGENTS.md]   # notes and runbooks the model reads
 `,

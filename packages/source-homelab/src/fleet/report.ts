@@ -1,6 +1,6 @@
 import type { Field, Finding, Health, Section } from '@opsagent/core';
 import { containerFindings, isContainerHealthy, type RestartTracker } from '../docker/container.js';
-import { formatPercent } from '../local/format.js';
+import { formatPercent, networkTotal } from '../local/format.js';
 import { hostFindings } from '../local/source.js';
 import { healthOf, worstHealth } from '../local/thresholds.js';
 import type { FleetMember, HostState } from './fleet.js';
@@ -16,9 +16,10 @@ export function hostLine(
   ignore: readonly string[] = [],
 ): Field {
   if (!state.ok) {
+    const login = LOGIN_PROBLEMS[state.code];
     return {
       label: state.name,
-      value: `unreachable (${shortError(state.error)})`,
+      value: login ? `cannot log in (${login})` : `unreachable (${shortError(state.error)})`,
       health: 'critical',
     };
   }
@@ -49,8 +50,27 @@ export function hostLine(
     parts.push('docker ?');
     marks.push('warn');
   }
+  // Only once measured: the first reading of a host has no rate, and none is made up.
+  if (snapshot.network && snapshot.network.interfaces.length > 0)
+    parts.push(`net ${networkTotal(snapshot.network)}`);
   return { label: state.name, value: parts.join(' · '), health: worstHealth(marks) };
 }
+
+/**
+ * Errors of the agent's own SSH setup (keys, passphrases, known_hosts), not of the network: the
+ * host may be up, but the agent cannot log in until its config changes. Short forms for `status`.
+ */
+const LOGIN_PROBLEMS: Readonly<Record<string, string>> = {
+  SSH_KEY_PASSPHRASE_MISSING: 'key needs a passphrase: set passphraseEnv',
+  SSH_KEY_PASSPHRASE_EMPTY: 'passphrase variable is empty',
+  SSH_KEY_PASSPHRASE_WRONG: 'wrong key passphrase',
+  SSH_KEY_UNREADABLE: 'key file unreadable',
+  SSH_AUTH_FAILED: 'key refused',
+  SSH_NO_CREDENTIALS: 'no key file and no ssh-agent',
+  SSH_AGENT_UNAVAILABLE: 'ssh-agent socket missing',
+  SSH_HOST_KEY_UNKNOWN: 'host key unknown',
+  SSH_HOST_KEY_CHANGED: 'host key changed',
+};
 
 function shortError(message: string): string {
   const first = message.split(/[:\n]/).slice(-1)[0]?.trim() || message;
@@ -89,7 +109,9 @@ export function fleetFindings(
         key: `${options.prefix}:${state.name}:unreachable`,
         severity: 'critical',
         resource,
-        title: `${state.name} is unreachable`,
+        title: LOGIN_PROBLEMS[state.code]
+          ? `cannot log in to ${state.name}: ${LOGIN_PROBLEMS[state.code]}`
+          : `${state.name} is unreachable`,
         evidence: `${state.code}: ${state.error}`,
         data: { host: state.name, code: state.code },
       });
@@ -145,7 +167,8 @@ export function fleetSection(
       ? hostLine(state, member, ignore)
       : { label: state.name, value: '?', health: 'unknown' as const };
   });
-  const down = states.filter((s) => !s.ok).length;
+  const down = states.filter((s) => !s.ok && !LOGIN_PROBLEMS[s.code]).length;
+  const locked = states.filter((s) => !s.ok && LOGIN_PROBLEMS[s.code]).length;
   const problems = [...findings]
     .sort((a, b) => rank(b.severity) - rank(a.severity))
     .map(
@@ -153,7 +176,7 @@ export function fleetSection(
         `- ${f.severity === 'critical' ? 'CRITICAL' : f.severity === 'warning' ? 'WARN' : 'info'}: ${f.title}`,
     );
   return {
-    title: `Homelab: ${states.length} host${states.length === 1 ? '' : 's'}${down > 0 ? `, ${down} unreachable` : ''}`,
+    title: `Homelab: ${states.length} host${states.length === 1 ? '' : 's'}${down > 0 ? `, ${down} unreachable` : ''}${locked > 0 ? `, ${locked} cannot be logged in to` : ''}`,
     health: worstHealth(fields.map((f) => f.health)),
     fields,
     ...(problems.length > 0 ? { note: `Problems:\n${problems.join('\n')}` } : {}),

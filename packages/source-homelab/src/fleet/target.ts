@@ -9,6 +9,7 @@ import {
   logText,
 } from '../docker/engine.js';
 import type { HostCollector, HostSnapshot, ProcessList, ProcessSort } from '../local/collect.js';
+import { NetworkMeter } from '../local/network.js';
 import {
   type CpuTimes,
   PS_COMMAND,
@@ -177,6 +178,7 @@ export function createSshTarget(options: SshTargetOptions): HostTarget {
   const { ssh } = options;
   const now = options.now ?? (() => new Date());
   let cpu: CpuTimes[] = [];
+  const meter = new NetworkMeter();
   const run = (argv: readonly string[], runOptions: RunOptions = {}) =>
     ssh.exec(shellCommand(argv), runOptions);
   return {
@@ -187,6 +189,13 @@ export function createSshTarget(options: SshTargetOptions): HostTarget {
       const result = await ssh.exec(SNAPSHOT_SCRIPT, { signal });
       const reading = parseRemoteSnapshot(result.stdout, now(), cpu);
       cpu = reading.cpuTimes;
+      // The host's own uptime is the time base: read in the same run as the counters, it is
+      // untouched by SSH latency, and it going back means a reboot.
+      const uptime = reading.snapshot.uptimeSeconds;
+      if (uptime > 0) {
+        const network = meter.update({ atSeconds: uptime, interfaces: reading.network });
+        if (network) reading.snapshot.network = network;
+      }
       if (!reading.snapshot.host.hostname) reading.snapshot.host.hostname = ssh.config.name;
       return { snapshot: reading.snapshot, docker: reading.docker };
     },

@@ -1,6 +1,14 @@
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { type Clock, OpsAgentError, systemClock } from '@opsagent/core';
 import si, { type Systeminformation } from 'systeminformation';
+import {
+  type InterfaceCounters,
+  isVirtualInterface,
+  NetworkMeter,
+  type NetworkRates,
+  parseProcNetDev,
+} from './network.js';
 
 /** Identity of the machine. */
 export interface HostInfo {
@@ -88,6 +96,11 @@ export interface HostSnapshot {
   uptimeSeconds: number;
   /** Main CPU temperature in °C; undefined when the machine does not expose one (VMs, containers). */
   temperatureC?: number;
+  /**
+   * Throughput of the main interfaces since the previous reading; undefined on the first reading
+   * (a rate needs two) or when the counters cannot be read.
+   */
+  network?: NetworkRates;
   /** When the reading was taken. */
   collectedAt: Date;
 }
@@ -145,6 +158,34 @@ export interface SystemCollectorOptions {
    * 500 ms first sample; default true.
    */
   prime?: boolean;
+  /**
+   * Reads every interface's counters; default `/proc/net/dev` on Linux (one file read), else
+   * systeminformation's `networkStats` for the interfaces `os.networkInterfaces()` lists.
+   */
+  networkCounters?: () => Promise<InterfaceCounters[]>;
+  /** Seconds on a clock that only moves forward, for network rates; default the monotonic clock. */
+  monotonicSeconds?: () => number;
+}
+
+/**
+ * Interface counters of this machine. Linux: `/proc/net/dev`, one read (systeminformation's
+ * `networkStats('*')` spawns a shell per interface and lists them with ~25 `cat`s each).
+ * Elsewhere: `si.networkStats` for the non-virtual interfaces Node knows.
+ */
+export async function readNetworkCounters(): Promise<InterfaceCounters[]> {
+  if (process.platform === 'linux') return parseProcNetDev(await readFile('/proc/net/dev', 'utf8'));
+  const names = Object.keys(os.networkInterfaces()).filter((n) => !isVirtualInterface(n));
+  if (names.length === 0) return [];
+  const stats = await si.networkStats(names.join(','));
+  return stats.map((n) => ({
+    name: n.iface,
+    rxBytes: finite(n.rx_bytes),
+    txBytes: finite(n.tx_bytes),
+    rxErrors: finite(n.rx_errors),
+    txErrors: finite(n.tx_errors),
+    rxDropped: finite(n.rx_dropped),
+    txDropped: finite(n.tx_dropped),
+  }));
 }
 
 /** Filesystem types that are not disks: memory-backed, virtual, overlay or read-only images. */
@@ -329,6 +370,11 @@ export function createSystemCollector(options: SystemCollectorOptions = {}): Hos
   const clock = options.clock ?? systemClock;
   let osInfo: Promise<Systeminformation.OsData> | undefined;
   let temperatureSupported = true;
+  const meter = new NetworkMeter();
+  const networkCounters = options.networkCounters ?? readNetworkCounters;
+  const monotonicSeconds = options.monotonicSeconds ?? (() => performance.now() / 1000);
+  // Like the CPU: a baseline now, so the first collect a second or more later has a real rate.
+  if (options.prime ?? true) void readNetwork();
 
   // The first si.currentLoad() waits 500 ms for a baseline. Start it now; a call made once its
   // first (next-tick) step has run gets an immediate answer instead of waiting too.
@@ -366,13 +412,24 @@ export function createSystemCollector(options: SystemCollectorOptions = {}): Hos
     return realDisks(await si.fsSize());
   }
 
+  /** Rates since the previous reading; never fails the snapshot (network is a bonus). */
+  async function readNetwork(): Promise<NetworkRates | undefined> {
+    try {
+      const interfaces = await networkCounters();
+      return meter.update({ atSeconds: monotonicSeconds(), interfaces });
+    } catch {
+      return undefined;
+    }
+  }
+
   async function collect(): Promise<HostSnapshot> {
-    const [load, mem, disks, info, temperatureC] = await Promise.all([
+    const [load, mem, disks, info, temperatureC, network] = await Promise.all([
       readLoad(),
       si.mem(),
       readDisks(),
       readOsInfo(),
       readTemperature().catch(() => undefined),
+      readNetwork(),
     ]);
     const [one = 0, five = 0, fifteen = 0] = os.loadavg();
     const snapshot: HostSnapshot = {
@@ -396,6 +453,7 @@ export function createSystemCollector(options: SystemCollectorOptions = {}): Hos
       collectedAt: clock.now(),
     };
     if (temperatureC !== undefined) snapshot.temperatureC = temperatureC;
+    if (network) snapshot.network = network;
     return snapshot;
   }
 

@@ -4,7 +4,10 @@ import {
   formatBytes,
   formatDuration,
   formatPercent,
+  formatRate,
   maskSecretArgs,
+  networkFields,
+  networkTotal,
   processesText,
   snapshotSection,
   snapshotText,
@@ -164,5 +167,53 @@ describe('text for the model', () => {
     );
     expect(text).toContain('Top 1 of 3 processes by CPU:');
     expect(text).toContain(`7\tapp\tcpu 50%\tmem 2.5% (400 MiB)\trunning\tnode ${'x'.repeat(79)}…`);
+  });
+});
+
+describe('network', () => {
+  const KiB = 1024;
+  const rate = (name: string, rx: number, tx: number, extra = {}) => ({
+    name,
+    rxBytesPerSecond: rx,
+    txBytesPerSecond: tx,
+    rxErrors: 0,
+    txErrors: 0,
+    rxDropped: 0,
+    txDropped: 0,
+    ...extra,
+  });
+
+  it('sums the interfaces for a status line and lists them one by one for the model', () => {
+    const network = {
+      intervalSeconds: 30,
+      interfaces: [
+        rate('eth0', 1.2 * 1024 * KiB, 80 * KiB, { rxErrors: 3, txDropped: 1 }),
+        rate('wg0', 20 * KiB, 0),
+      ],
+    };
+    expect(networkTotal(network)).toBe('↓1.22 MiB/s ↑80 KiB/s');
+    expect(formatRate(512)).toBe('512 B/s');
+    const snapshot = { ...snapshotFixture(), network };
+    expect(field('Network eth0', snapshot)?.value).toBe(
+      'in 1.2 MiB/s, out 80 KiB/s; 3 receive errors, 1 dropped out (over 30s)',
+    );
+    expect(field('Network wg0', snapshot)?.value).toBe('in 20 KiB/s, out 0 B/s (over 30s)');
+    expect(snapshotText(snapshot, thresholds)).toContain('Network eth0: in 1.2 MiB/s');
+    expect(field('Network eth0')).toBeUndefined();
+  });
+
+  it('shows the four busiest interfaces and sums up the rest', () => {
+    const fields = networkFields({
+      intervalSeconds: 5,
+      interfaces: ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => rate(n, KiB, KiB)),
+    });
+    expect(fields.map((f) => f.label)).toEqual([
+      'Network a',
+      'Network b',
+      'Network c',
+      'Network d',
+      'Network, other',
+    ]);
+    expect(fields.at(-1)?.value).toBe('2 more interfaces: ↓2 KiB/s ↑2 KiB/s');
   });
 });

@@ -1,5 +1,6 @@
 import type { Field, Section } from '@opsagent/core';
 import type { DiskSnapshot, HostSnapshot, ProcessList } from './collect.js';
+import type { InterfaceRate, NetworkRates } from './network.js';
 import { type HostThresholds, healthOf, worstHealth } from './thresholds.js';
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
@@ -36,6 +37,53 @@ export function formatDuration(seconds: number): string {
   if (hours > 0) return `${hours}h ${minutes}m`;
   if (minutes > 0) return `${minutes}m`;
   return `${s}s`;
+}
+
+/** A byte rate: `0 B/s`, `80.5 KiB/s`, `1.2 MiB/s`. */
+export function formatRate(bytesPerSecond: number): string {
+  return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/** Received and sent over every listed interface: `↓1.2 MiB/s ↑80 KiB/s`, for one-line status. */
+export function networkTotal(network: NetworkRates): string {
+  const rx = network.interfaces.reduce((sum, i) => sum + i.rxBytesPerSecond, 0);
+  const tx = network.interfaces.reduce((sum, i) => sum + i.txBytesPerSecond, 0);
+  return `↓${formatRate(rx)} ↑${formatRate(tx)}`;
+}
+
+/** Interfaces shown one by one; quieter ones are summed up in a last line. */
+const MAX_INTERFACES = 4;
+
+/** `in 1.2 MiB/s, out 80 KiB/s; 3 receive errors, 1 dropped out`. */
+export function interfaceValue(rate: InterfaceRate): string {
+  const counts = [
+    [rate.rxErrors, 'receive error'],
+    [rate.txErrors, 'send error'],
+    [rate.rxDropped, 'dropped in'],
+    [rate.txDropped, 'dropped out'],
+  ] as const;
+  const problems = counts
+    .filter(([n]) => n > 0)
+    .map(([n, what]) => `${n} ${what}${n === 1 || what.startsWith('dropped') ? '' : 's'}`);
+  return `in ${formatRate(rate.rxBytesPerSecond)}, out ${formatRate(rate.txBytesPerSecond)}${problems.length > 0 ? `; ${problems.join(', ')}` : ''}`;
+}
+
+/** One field per busy interface (at most four, then the rest summed), rates over the interval. */
+export function networkFields(network: NetworkRates): Field[] {
+  const over = `over ${formatDuration(network.intervalSeconds)}`;
+  const shown = network.interfaces.slice(0, MAX_INTERFACES);
+  const fields: Field[] = shown.map((rate) => ({
+    label: `Network ${rate.name}`,
+    value: `${interfaceValue(rate)} (${over})`,
+  }));
+  const rest = network.interfaces.slice(MAX_INTERFACES);
+  if (rest.length > 0) {
+    fields.push({
+      label: 'Network, other',
+      value: `${rest.length} more interface${rest.length === 1 ? '' : 's'}: ${networkTotal({ ...network, interfaces: rest })}`,
+    });
+  }
+  return fields;
 }
 
 function trimZeros(text: string): string {
@@ -95,6 +143,7 @@ export function snapshotFields(snapshot: HostSnapshot, thresholds: HostThreshold
       health: healthOf(disk.usedPercent, thresholds.disk),
     });
   }
+  if (snapshot.network) fields.push(...networkFields(snapshot.network));
   fields.push({ label: 'Uptime', value: formatDuration(snapshot.uptimeSeconds) });
   if (snapshot.temperatureC !== undefined) {
     fields.push({

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { silentLogger } from '@opsagent/core';
 import { describe, expect, it } from 'vitest';
-import { createSystemCollector } from './collect.js';
+import { createSystemCollector, readNetworkCounters } from './collect.js';
 import { createLocalHostSource } from './source.js';
 import { resolveThresholds } from './thresholds.js';
 import { createLocalHostTools } from './tools.js';
@@ -56,6 +56,69 @@ describe('systeminformation collector on this machine', () => {
     for (const tool of tools) {
       const output = await tool.run(tool.input.parse({}), ctx);
       expect(typeof output === 'string' ? output : output.output).not.toBe('');
+    }
+  });
+});
+
+describe('network rates of this machine', () => {
+  it('shows none on the first reading, then bytes per second from the counters between two readings', async () => {
+    let seconds = 1000;
+    let rx = 5_000_000;
+    const collector = createSystemCollector({
+      prime: false,
+      monotonicSeconds: () => seconds,
+      networkCounters: async () => [
+        {
+          name: 'lo',
+          rxBytes: 9e9,
+          txBytes: 9e9,
+          rxErrors: 0,
+          txErrors: 0,
+          rxDropped: 0,
+          txDropped: 0,
+        },
+        {
+          name: 'enp3s0',
+          rxBytes: rx,
+          txBytes: 1000,
+          rxErrors: 0,
+          txErrors: 0,
+          rxDropped: 0,
+          txDropped: 0,
+        },
+      ],
+    });
+    expect((await collector.collect()).network).toBeUndefined();
+    seconds += 4;
+    rx += 4 * 250_000;
+    expect((await collector.collect()).network).toEqual({
+      intervalSeconds: 4,
+      interfaces: [
+        {
+          name: 'enp3s0',
+          rxBytesPerSecond: 250_000,
+          txBytesPerSecond: 0,
+          rxErrors: 0,
+          txErrors: 0,
+          rxDropped: 0,
+          txDropped: 0,
+        },
+      ],
+    });
+  });
+
+  it('reads the real counters (/proc/net/dev on Linux) without failing the snapshot', async () => {
+    const counters = await readNetworkCounters();
+    if (process.platform === 'linux') expect(counters.some((c) => c.name === 'lo')).toBe(true);
+    const collector = createSystemCollector();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const { network } = await collector.collect();
+    // Primed at creation, so the first collect a second later already has a measured rate.
+    expect(network?.intervalSeconds).toBeGreaterThanOrEqual(1);
+    for (const i of network?.interfaces ?? []) {
+      expect(i.name).not.toBe('lo');
+      expect(i.rxBytesPerSecond).toBeGreaterThanOrEqual(0);
+      expect(i.txBytesPerSecond).toBeGreaterThanOrEqual(0);
     }
   });
 });

@@ -129,3 +129,23 @@ describe('remote snapshot', () => {
     expect(parsePs(ps, 1, 'memory').processes[0]?.rssBytes).toBe(160000 * 1024);
   });
 });
+
+describe('remote network counters', () => {
+  it('reads /proc/net/dev from the @@netdev section, nothing when it is missing', () => {
+    const netdev = `@@netdev
+Inter-|   Receive                                                |  Transmit
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+    lo: 1694713794 3731473    0    0    0     0          0         0 1694713794 3731473    0    0    0     0       0          0
+  eth0: 4059191037  110578    1    2    0     0          0         0  9252621   71565    3    4    0     0       0          0
+`;
+    const reading = parseRemoteSnapshot(PI + netdev, new Date());
+    expect(
+      reading.network.map((i) => [i.name, i.rxBytes, i.txBytes, i.rxErrors, i.txDropped]),
+    ).toEqual([
+      ['lo', 1694713794, 1694713794, 0, 0],
+      ['eth0', 4059191037, 9252621, 1, 4],
+    ]);
+    expect(reading.snapshot.network).toBeUndefined();
+    expect(parseRemoteSnapshot(PI, new Date()).network).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@ import type { ContainerInfo } from '../docker/container.js';
 import { parseInspect } from '../docker/container.js';
 import type { HostSnapshot, ProcessList } from '../local/collect.js';
 import { realDisks } from '../local/collect.js';
+import { type InterfaceCounters, parseProcNetDev } from '../local/network.js';
 import { shellQuote } from '../ssh/quote.js';
 
 /**
@@ -21,6 +22,7 @@ const SNAPSHOT_SH = [
   'echo @@uptime; r /proc/uptime',
   'echo @@df; df -kPT 2>/dev/null',
   'echo @@temp; r /sys/class/thermal/thermal_zone0/temp',
+  'echo @@netdev; r /proc/net/dev',
   'echo @@docker; if command -v docker >/dev/null 2>&1; then if ids=$(docker ps -aq --no-trunc 2>&1); then if [ -n "$ids" ]; then docker inspect $ids 2>/dev/null; else echo "[]"; fi; else echo "!error $ids"; fi; else echo "!absent"; fi',
 ].join('\n');
 
@@ -74,11 +76,13 @@ export type RemoteDocker =
   | { kind: 'absent' }
   | { kind: 'error'; message: string };
 
-/** A parsed remote snapshot, plus the raw CPU counters for the next delta. */
+/** A parsed remote snapshot, plus the raw CPU and network counters for the next delta. */
 export interface RemoteReading {
   snapshot: HostSnapshot;
   docker: RemoteDocker;
   cpuTimes: CpuTimes[];
+  /** Interface counters, read in the same run as `/proc/uptime` (their time base). */
+  network: InterfaceCounters[];
 }
 
 function kib(meminfo: Map<string, number>, key: string): number {
@@ -184,7 +188,7 @@ export function parseRemoteSnapshot(
     ...(Number.isFinite(milli) && milli > 0 ? { temperatureC: milli / 1000 } : {}),
     collectedAt: now,
   };
-  return { snapshot, docker, cpuTimes: times };
+  return { snapshot, docker, cpuTimes: times, network: parseProcNetDev(s.get('netdev') ?? '') };
 }
 
 function normaliseArch(machine: string): string {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   errorMessage,
   isOpsAgentError,
@@ -8,6 +8,7 @@ import {
 } from '@opsagent/core';
 import { NodeSSH } from 'node-ssh';
 import { type KnownHostEntry, knownHostName, verifyHostKey } from './known-hosts.js';
+import { type PrivateKeyInfo, privateKeyInfo } from './private-key.js';
 
 /**
  * Commands run at once on one connection; more wait their turn (within their timeout). OpenSSH
@@ -27,9 +28,14 @@ export interface SshHostConfig {
   user: string;
   /** Private key file; when absent, the ssh-agent at `SSH_AUTH_SOCK` is used. */
   keyFile?: string;
-  /** Passphrase of the key file (from the environment, never logged). */
+  /**
+   * Environment variable holding the passphrase of `keyFile`, read when connecting (never
+   * logged, never in an error message).
+   */
+  passphraseEnv?: string;
+  /** The passphrase itself, for embedders that resolve it elsewhere; wins over `passphraseEnv`. */
   passphrase?: string;
-  /** ssh-agent socket; default `SSH_AUTH_SOCK`. */
+  /** ssh-agent socket, used when there is no `keyFile`; default `SSH_AUTH_SOCK`. */
   agent?: string;
   /** The name to look up in known_hosts instead of `address` / `[address]:port`. */
   hostKeyAlias?: string;
@@ -125,25 +131,7 @@ export class SshHost {
       this.logger.error({ reason: verdict.reason }, verdict.message);
       return false;
     };
-    const agent = config.agent ?? this.env.SSH_AUTH_SOCK;
-    let privateKey: string | undefined;
-    if (config.keyFile) {
-      try {
-        privateKey = readFileSync(config.keyFile, 'utf8');
-      } catch (error) {
-        throw new OpsAgentError(
-          'SSH_KEY_UNREADABLE',
-          `cannot read the key file of ${config.name} (${config.keyFile}): ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
-          { category: 'user', cause: error },
-        );
-      }
-    } else if (!agent) {
-      throw new OpsAgentError(
-        'SSH_NO_CREDENTIALS',
-        `host ${config.name} has no keyFile and SSH_AUTH_SOCK is not set; give hosts[].keyFile or run an ssh-agent`,
-        { category: 'user' },
-      );
-    }
+    const credentials = this.credentials();
     const ssh = new NodeSSH();
     const started = Date.now();
     try {
@@ -151,8 +139,7 @@ export class SshHost {
         host: config.address,
         port: config.port,
         username: config.user,
-        ...(privateKey ? { privateKey } : { agent }),
-        ...(config.passphrase ? { passphrase: config.passphrase } : {}),
+        ...credentials,
         readyTimeout: timings.connectTimeoutMs,
         keepaliveInterval: timings.keepaliveIntervalMs,
         keepaliveCountMax: 3,
@@ -162,6 +149,20 @@ export class SshHost {
       ssh.dispose();
       if (refusal) throw refusal;
       const message = errorMessage(error);
+      // ssh2 parses the key before it connects: these come from the key, not the host.
+      if ('privateKey' in credentials && /bad passphrase/i.test(message))
+        throw this.passphraseError('wrong');
+      if ('privateKey' in credentials && /no passphrase given/i.test(message))
+        throw this.passphraseError(config.passphraseEnv ? 'empty' : 'missing');
+      if (/authentication methods failed/i.test(message)) {
+        const how =
+          'privateKey' in credentials ? `the key ${config.keyFile}` : 'the keys in the ssh-agent';
+        throw new OpsAgentError(
+          'SSH_AUTH_FAILED',
+          `${config.name} refused ${how} for ${config.user}@${config.address}:${config.port}: add its public key to ~${config.user}/.ssh/authorized_keys there (ssh-copy-id), or check hosts[].user`,
+          { category: 'user', cause: error, details: { host: config.name } },
+        );
+      }
       const timedOut = /timed out/i.test(message);
       throw new OpsAgentError(
         timedOut
@@ -183,6 +184,104 @@ export class SshHost {
     });
     this.ssh = ssh;
     return ssh;
+  }
+
+  /**
+   * How this host logs in: the key file (with its passphrase, when it has one) or the ssh-agent.
+   * Throws a coded error naming the host and the fix when that cannot work: an unreadable key,
+   * an encrypted key with no passphrase configured or an empty passphrase variable, or no key
+   * and no agent.
+   */
+  private credentials(): { privateKey: string; passphrase?: string } | { agent: string } {
+    const { config } = this;
+    if (!config.keyFile) {
+      const agent = config.agent ?? this.env.SSH_AUTH_SOCK;
+      if (!agent) {
+        throw new OpsAgentError(
+          'SSH_NO_CREDENTIALS',
+          `host ${config.name} has no keyFile and SSH_AUTH_SOCK is not set; give hosts[].keyFile or run an ssh-agent`,
+          { category: 'user', details: { host: config.name } },
+        );
+      }
+      if (!existsSync(agent)) {
+        throw new OpsAgentError(
+          'SSH_AGENT_UNAVAILABLE',
+          `host ${config.name} logs in with the ssh-agent, but its socket ${agent} does not exist: start ssh-agent and ssh-add the key (and pass its SSH_AUTH_SOCK to opsagent), or give hosts[].keyFile`,
+          { category: 'user', details: { host: config.name } },
+        );
+      }
+      return { agent };
+    }
+    const { text: privateKey, info } = this.readKey();
+    const passphrase = this.passphrase();
+    if (passphrase !== undefined) return { privateKey, passphrase };
+    if (info.encrypted) throw this.passphraseError(config.passphraseEnv ? 'empty' : 'missing');
+    return { privateKey };
+  }
+
+  private readKey(): { text: string; info: PrivateKeyInfo } {
+    const { config } = this;
+    try {
+      const text = readFileSync(config.keyFile ?? '', 'utf8');
+      return { text, info: privateKeyInfo(text) };
+    } catch (error) {
+      throw new OpsAgentError(
+        'SSH_KEY_UNREADABLE',
+        `cannot read the key file of ${config.name} (${config.keyFile}): ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
+        { category: 'user', cause: error, details: { host: config.name } },
+      );
+    }
+  }
+
+  /** The configured passphrase, or undefined when none is (an empty variable counts as none). */
+  private passphrase(): string | undefined {
+    const { config } = this;
+    if (config.passphrase) return config.passphrase;
+    const value = config.passphraseEnv ? this.env[config.passphraseEnv] : undefined;
+    return value ? value : undefined;
+  }
+
+  /**
+   * What is wrong with the key's passphrase, before connecting: `missing` (the key is encrypted
+   * and no passphrase is configured), `empty` (the variable named by `passphraseEnv` is unset or
+   * empty), `unused` (a passphrase is configured but the key is not encrypted), or undefined
+   * when it is fine or there is no key file. For `opsagent doctor`.
+   */
+  keyProblem(): 'missing' | 'empty' | 'unused' | undefined {
+    if (!this.config.keyFile) return undefined;
+    const { info } = this.readKey();
+    const configured =
+      this.config.passphrase !== undefined || this.config.passphraseEnv !== undefined;
+    if (!info.encrypted) return configured ? 'unused' : undefined;
+    if (this.passphrase() !== undefined) return undefined;
+    return this.config.passphraseEnv ? 'empty' : 'missing';
+  }
+
+  private passphraseError(kind: 'missing' | 'empty' | 'wrong'): OpsAgentError {
+    const { config } = this;
+    const variable = config.passphraseEnv;
+    const suggested = `${config.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_KEY_PASSPHRASE`;
+    const key = `the key file of ${config.name} (${config.keyFile})`;
+    const details = { host: config.name, ...(variable ? { passphraseEnv: variable } : {}) };
+    if (kind === 'wrong') {
+      return new OpsAgentError(
+        'SSH_KEY_PASSPHRASE_WRONG',
+        `the passphrase ${variable ? `in ${variable} ` : ''}does not decrypt ${key}: check the value (\`ssh-keygen -y -f ${config.keyFile}\` asks for it and tells)`,
+        { category: 'user', details },
+      );
+    }
+    if (kind === 'empty') {
+      return new OpsAgentError(
+        'SSH_KEY_PASSPHRASE_EMPTY',
+        `${key} is protected by a passphrase and hosts[].passphraseEnv of ${config.name} names ${variable}, but ${variable} is not set or empty: set it in the agent's environment (or the .env file beside opsagent.yaml)`,
+        { category: 'user', details },
+      );
+    }
+    return new OpsAgentError(
+      'SSH_KEY_PASSPHRASE_MISSING',
+      `${key} is protected by a passphrase, and none is configured: set hosts[].passphraseEnv of ${config.name} to a variable holding it (e.g. passphraseEnv: ${suggested}, then set ${suggested} in the environment), or load the key into an ssh-agent (ssh-add) and remove keyFile`,
+      { category: 'user', details },
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   dockerInspectJson,
@@ -13,6 +13,7 @@ import {
 } from '@opsagent/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshTarget } from '../fleet/target.js';
+import { isVirtualInterface, parseProcNetDev } from '../local/network.js';
 import { SshHost, type SshHostConfig } from './connection.js';
 import { loadKnownHosts, parseKnownHosts, verifyHostKey } from './known-hosts.js';
 
@@ -99,6 +100,27 @@ describe.skipIf(unavailable !== undefined)(
       // A second reading measures CPU since the first one.
       const again = await target.read();
       expect(again.snapshot.cpu.loadPercent).toBeGreaterThanOrEqual(0);
+    });
+
+    it('measures network throughput between two snapshots from /proc/net/dev, none on the first', async () => {
+      const target = createSshTarget({ ssh: host() });
+      const first = await target.read();
+      expect(first.snapshot.network).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const second = await target.read();
+      const network = second.snapshot.network;
+      expect(network?.intervalSeconds).toBeGreaterThanOrEqual(1);
+      expect(network?.intervalSeconds).toBeLessThan(30);
+      // The server is this machine: the same interfaces, minus loopback, virtual and unused ones.
+      const local = parseProcNetDev(readFileSync('/proc/net/dev', 'utf8'))
+        .filter((i) => !isVirtualInterface(i.name) && i.rxBytes + i.txBytes > 0)
+        .map((i) => i.name)
+        .sort();
+      expect(network?.interfaces.map((i) => i.name).sort()).toEqual(local);
+      for (const i of network?.interfaces ?? []) {
+        expect(i.rxBytesPerSecond).toBeGreaterThanOrEqual(0);
+        expect(i.txBytesPerSecond).toBeGreaterThanOrEqual(0);
+      }
     });
 
     it('keeps one connection for many commands and reconnects after it drops', async () => {
@@ -211,6 +233,151 @@ describe.skipIf(unavailable !== undefined)(
       } finally {
         agent.kill();
       }
+    });
+
+    describe('passphrase-protected keys', () => {
+      const PASSPHRASE = 'correct horse battery staple';
+      let encrypted: string;
+      let pem: string;
+      beforeAll(() => {
+        // Keys the server accepts, protected the way `ssh-keygen -N` protects them.
+        encrypted = join(sshd.dir, 'enc_ed25519');
+        pem = join(sshd.dir, 'enc_rsa.pem');
+        execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', PASSPHRASE, '-f', encrypted]);
+        execFileSync('ssh-keygen', [
+          '-q',
+          '-t',
+          'rsa',
+          '-b',
+          '2048',
+          '-m',
+          'PEM',
+          '-N',
+          PASSPHRASE,
+          '-f',
+          pem,
+        ]);
+        appendFileSync(join(sshd.dir, 'authorized_keys'), readFileSync(`${encrypted}.pub`));
+        appendFileSync(join(sshd.dir, 'authorized_keys'), readFileSync(`${pem}.pub`));
+      });
+
+      function withEnv(config: Partial<SshHostConfig>, env: Record<string, string | undefined>) {
+        const h = new SshHost(
+          {
+            name: 'nas',
+            address: '127.0.0.1',
+            port: sshd.port,
+            user: sshd.user,
+            ...config,
+          },
+          () => loadKnownHosts(sshd.knownHostsPath),
+          sshd.knownHostsPath,
+          timings,
+          undefined,
+          env,
+        );
+        hosts.push(h);
+        return h;
+      }
+
+      it('logs in with the passphrase read from the variable passphraseEnv names', async () => {
+        for (const keyFile of [encrypted, pem]) {
+          const h = withEnv(
+            { keyFile, passphraseEnv: 'NAS_KEY_PASSPHRASE' },
+            { NAS_KEY_PASSPHRASE: PASSPHRASE },
+          );
+          expect(h.keyProblem()).toBeUndefined();
+          const result = await h.exec('echo logged-in; id -un');
+          expect(result).toMatchObject({ code: 0, stdout: `logged-in\n${sshd.user}` });
+        }
+      });
+
+      it('says the key needs a passphrase when none is configured, naming the host and the fix', async () => {
+        const h = withEnv({ keyFile: encrypted }, {});
+        expect(h.keyProblem()).toBe('missing');
+        const error = (await h.exec('true').catch((e: unknown) => e)) as Error;
+        expect(error).toMatchObject({
+          code: 'SSH_KEY_PASSPHRASE_MISSING',
+          category: 'user',
+          details: { host: 'nas' },
+        });
+        expect(error.message).toContain(
+          `the key file of nas (${encrypted}) is protected by a passphrase`,
+        );
+        expect(error.message).toContain('passphraseEnv: NAS_KEY_PASSPHRASE');
+        expect(error.message).toContain('ssh-agent');
+      });
+
+      it('names the variable when it is unset or empty', async () => {
+        for (const env of [{}, { NAS_KEY_PASSPHRASE: '' }]) {
+          const h = withEnv({ keyFile: encrypted, passphraseEnv: 'NAS_KEY_PASSPHRASE' }, env);
+          expect(h.keyProblem()).toBe('empty');
+          await expect(h.exec('true')).rejects.toMatchObject({
+            code: 'SSH_KEY_PASSPHRASE_EMPTY',
+            message: expect.stringMatching(
+              /passphraseEnv of nas names NAS_KEY_PASSPHRASE, but NAS_KEY_PASSPHRASE is not set or empty/,
+            ),
+          });
+        }
+      });
+
+      it('says the passphrase is wrong, without repeating it', async () => {
+        for (const keyFile of [encrypted, pem]) {
+          const h = withEnv(
+            { keyFile, passphraseEnv: 'NAS_KEY_PASSPHRASE' },
+            { NAS_KEY_PASSPHRASE: 'not-the-passphrase' },
+          );
+          const error = (await h.exec('true').catch((e: unknown) => e)) as Error;
+          expect(error).toMatchObject({
+            code: 'SSH_KEY_PASSPHRASE_WRONG',
+            message: expect.stringContaining(
+              `the passphrase in NAS_KEY_PASSPHRASE does not decrypt the key file of nas (${keyFile})`,
+            ),
+          });
+          expect(error.message).not.toContain('not-the-passphrase');
+          expect(JSON.stringify(error)).not.toContain('not-the-passphrase');
+        }
+      });
+
+      it('flags a passphrase set for a key that has none, and still logs in', async () => {
+        const h = withEnv(
+          { keyFile: sshd.clientKeyPath, passphraseEnv: 'NAS_KEY_PASSPHRASE' },
+          { NAS_KEY_PASSPHRASE: PASSPHRASE },
+        );
+        expect(h.keyProblem()).toBe('unused');
+        expect((await h.exec('echo ok')).stdout).toBe('ok');
+      });
+
+      it('logs in through an ssh-agent holding the encrypted key (ssh-add asked for its passphrase)', async () => {
+        const socket = join(sshd.dir, 'agent-enc.sock');
+        const askpass = join(sshd.dir, 'askpass.sh');
+        writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n' "$TEST_PASSPHRASE"\n`, { mode: 0o700 });
+        const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+        try {
+          for (let i = 0; i < 100 && !existsSync(socket); i += 1)
+            await new Promise((r) => setTimeout(r, 20));
+          execFileSync('ssh-add', ['-q', encrypted], {
+            env: {
+              PATH: process.env.PATH,
+              SSH_AUTH_SOCK: socket,
+              SSH_ASKPASS: askpass,
+              SSH_ASKPASS_REQUIRE: 'force',
+              DISPLAY: ':0',
+              TEST_PASSPHRASE: PASSPHRASE,
+            },
+            stdio: 'ignore',
+          });
+          const h = withEnv({}, { SSH_AUTH_SOCK: socket });
+          expect((await h.exec('echo via-agent')).stdout).toBe('via-agent');
+          const gone = withEnv({ agent: join(sshd.dir, 'no-such.sock') }, {});
+          await expect(gone.exec('true')).rejects.toMatchObject({
+            code: 'SSH_AGENT_UNAVAILABLE',
+            message: expect.stringContaining('no-such.sock does not exist'),
+          });
+        } finally {
+          agent.kill();
+        }
+      });
     });
 
     it('names a wrong key file and a refused login', async () => {

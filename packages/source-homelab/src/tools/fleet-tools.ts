@@ -62,15 +62,19 @@ export function createFleetTools(options: FleetToolsOptions): Tool[] {
   return [
     defineTool({
       name: 'host_status',
-      description: `Fresh reading of one host: CPU, load, memory, swap, each disk, uptime, temperature, containers, each marked ok / WARN / CRITICAL. Hosts: ${hostList()}.`,
+      description: `Fresh reading of one host: CPU, load, memory, swap, each disk, network throughput per interface (bytes/s in and out, errors and drops since the previous reading), uptime, temperature, containers, each marked ok / WARN / CRITICAL. Hosts: ${hostList()}.`,
       input: z.object({ host }),
       timeoutMs,
       async run(input) {
         const { member, reading: r } = await reading(input.host);
-        const text = snapshotText(r.snapshot, member.thresholds).replace(
-          /^Host \S+/,
-          `Host ${member.target.name} (${r.snapshot.host.hostname})`,
-        );
+        const network = r.snapshot.network
+          ? r.snapshot.network.interfaces.length === 0
+            ? 'Network: no traffic on any interface besides loopback, container and bridge ones\n'
+            : ''
+          : 'Network: not measured yet (a rate needs two readings; the next one will have it)\n';
+        const text = snapshotText(r.snapshot, member.thresholds)
+          .replace(/^Host \S+/, `Host ${member.target.name} (${r.snapshot.host.hostname})`)
+          .replace(/^Read at /m, `${network}Read at `);
         const docker =
           r.docker.kind === 'ok'
             ? `Containers: ${r.docker.containers.map((c) => `${c.name} ${c.state}${c.health !== 'none' ? `/${c.health}` : ''}`).join(', ') || 'none'}`
