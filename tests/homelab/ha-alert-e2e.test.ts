@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type FakeHomeAssistant,
   type FakeSignalServer,
@@ -10,11 +8,11 @@ import {
   startFakeSignalServer,
 } from '@opsagent/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cliEnv, startCli } from '../helpers/cli.js';
 
 // `opsagent run --preset homelab-sre`: a Home Assistant state change pushed over the WebSocket
 // API reaches the owner on Signal as an alert, also after Home Assistant drops the socket.
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const OWNER = '+15550000002';
 const TOKEN = 'ha-e2e-token-NEVER-PRINTED-55';
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -67,34 +65,19 @@ describe('Home Assistant alerts through opsagent run (homelab-sre over Signal)',
         '',
       ].join('\n'),
     );
-    const child: ChildProcess = spawn(process.execPath, [bin, 'run', '--log-level', 'debug'], {
+    const run = startCli(['run', '--log-level', 'debug'], {
       cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-        OPSAGENT_DATA_DIR: join(dir, 'data'),
+      env: cliEnv(dir, {
         SIGNAL_API_URL: signal.url,
         SIGNAL_NUMBER: signal.number,
         SIGNAL_ALLOWED_SENDERS: OWNER,
         HA_URL: ha.url,
         HA_TOKEN: TOKEN,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     });
-    let output = '';
-    child.stdout?.on('data', (c) => {
-      output += c;
-    });
-    child.stderr?.on('data', (c) => {
-      output += c;
-    });
-    const exited = () => child.exitCode !== null;
+    const exited = () => run.child.exitCode !== null;
     cleanups.push(async () => {
-      if (child.exitCode === null) {
-        const done = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await done;
-      }
+      await run.stop();
     });
     await until('the Home Assistant websocket', () => ha.wsAuthenticated() === 1, exited);
     await until('the Signal websocket', () => signal.connections() > 0, exited);
@@ -117,6 +100,6 @@ describe('Home Assistant alerts through opsagent run (homelab-sre over Signal)',
       () => signal.sent.some((s) => (s.body.message ?? '').includes('UPS is on_battery')),
       exited,
     );
-    expect(output).not.toContain(TOKEN);
+    expect(run.stdout() + run.stderr()).not.toContain(TOKEN);
   });
 });

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   appendFileSync,
   mkdirSync,
@@ -9,12 +9,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { homelabConfigSchema } from '@opsagent/source-homelab';
 import { sshdUnavailableReason, startTestSshd, type TestSshd } from '@opsagent/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCliSync } from '../helpers/cli.js';
 
-const bin = fileURLToPath(new URL('../../packages/cli/bin/opsagent.js', import.meta.url));
 const unavailable = sshdUnavailableReason();
 const PASSPHRASE = 'tr0ub4dor & 3 horses';
 
@@ -91,17 +90,10 @@ describe.skipIf(unavailable !== undefined)(
           '',
         ].join('\n'),
       );
-      const result = spawnSync(process.execPath, [bin, command], {
+      const result = runCliSync([command], {
         cwd,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: cwd,
-          OPSAGENT_DATA_DIR: join(cwd, 'data'),
-          SIGNAL_NUMBER: '+15550000001',
-          ...env,
-        },
-        encoding: 'utf8',
-        timeout: 60_000,
+        env: cliEnv(cwd, { SIGNAL_NUMBER: '+15550000001', ...env }),
+        timeoutMs: 60_000,
       });
       return { out: result.stdout, err: result.stderr, all: result.stdout + result.stderr };
     }
