@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { createSlackChannel, type LambdaEvent, type LambdaResponse } from '@opsagent/channel-slack';
-import { createAgent, definePlugin, defineRemediation, type Logger } from '@opsagent/core';
+import type { Logger } from '@opsagent/core';
 import { apiGatewayEvent, appMention, startFakeSlackServer } from '@opsagent/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { bounded, fuzzRuns, report } from './runs.js';
+import { constantModel, startGuardedAgent } from './slack-agent.js';
 
 // Surface 1: Slack request bodies and headers, through the real Bolt receiver of the channel
 // (its AWS Lambda handler, called in-process with API Gateway events). Unsigned or wrongly signed
@@ -20,21 +20,7 @@ const KNOWN_USERS = new Set(['U_ALICE']);
 let handler: (event: LambdaEvent) => Promise<LambdaResponse>;
 let stopAll: () => Promise<void>;
 let httpIdle: () => Promise<void>;
-/** A model that answers every question the same way and counts the requests it was sent. */
-const model = {
-  name: 'fuzz',
-  requests: [] as unknown[],
-  async generate(request: unknown) {
-    model.requests.push(request);
-    return {
-      text: 'answered after the fuzzing',
-      toolCalls: [],
-      stopReason: 'end' as const,
-      usage: { inputTokens: 1, outputTokens: 1 },
-      model: 'fuzz',
-    };
-  },
-};
+const model = constantModel();
 let slack: Awaited<ReturnType<typeof startFakeSlackServer>>;
 const executed: string[] = [];
 const errors: string[] = [];
@@ -70,36 +56,7 @@ async function startAgent(mode: 'lambda' | 'http') {
     apiRetries: 0,
     ...(mode === 'http' ? { port: 0, host: '127.0.0.1' } : {}),
   });
-  const agent = await createAgent({
-    principals: [
-      { id: 'alice', name: 'Alice', roles: ['admin'], identities: { slack: ['U_ALICE'] } },
-    ],
-    monitor: { enabled: false },
-    logger,
-    plugins: [
-      definePlugin({ name: 'slack', setup: () => ({ channels: [channel] }) }),
-      definePlugin({
-        name: 'guard',
-        setup: () => ({
-          remediations: [
-            defineRemediation({
-              name: 'restart_everything',
-              description: 'must never run from fuzzed input',
-              input: z.object({}),
-              risk: 'high',
-              describe: () => 'restart everything',
-              async execute() {
-                executed.push('restart_everything');
-                return { ok: true, detail: 'ran' };
-              },
-            }),
-          ],
-        }),
-      }),
-    ],
-    model,
-  });
-  await agent.start();
+  const agent = await startGuardedAgent({ channel, logger, model, executed });
   return { channel, agent };
 }
 

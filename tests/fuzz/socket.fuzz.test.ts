@@ -1,5 +1,5 @@
 import { createSlackChannel } from '@opsagent/channel-slack';
-import { createAgent, definePlugin, defineRemediation, type Logger } from '@opsagent/core';
+import type { Logger } from '@opsagent/core';
 import {
   appMention,
   type FakeSlackServer,
@@ -9,8 +9,8 @@ import {
 } from '@opsagent/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { bounded, fuzzRuns, report } from './runs.js';
+import { constantModel, startGuardedAgent } from './slack-agent.js';
 
 // Surface: Socket Mode frames, through the real Bolt SocketModeReceiver (and @slack/socket-mode's
 // client) connected to testkit's Socket Mode double on 127.0.0.1. Every well-formed envelope (a
@@ -47,20 +47,7 @@ const errors: string[] = [];
 const warnings: string[] = [];
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
-const model = {
-  name: 'fuzz',
-  requests: [] as unknown[],
-  async generate(request: unknown) {
-    model.requests.push(request);
-    return {
-      text: 'answered after the fuzzing',
-      toolCalls: [],
-      stopReason: 'end' as const,
-      usage: { inputTokens: 1, outputTokens: 1 },
-      model: 'fuzz',
-    };
-  },
-};
+const model = constantModel();
 
 const text = (fields: unknown) =>
   JSON.stringify(fields, (_k, v) => (v instanceof Error ? v.message : v))?.slice(0, 300);
@@ -93,36 +80,7 @@ beforeAll(async () => {
     apiUrl: slack.url,
     apiRetries: 0,
   });
-  const agent = await createAgent({
-    principals: [
-      { id: 'alice', name: 'Alice', roles: ['admin'], identities: { slack: ['U_ALICE'] } },
-    ],
-    monitor: { enabled: false },
-    logger,
-    plugins: [
-      definePlugin({ name: 'slack', setup: () => ({ channels: [channel] }) }),
-      definePlugin({
-        name: 'guard',
-        setup: () => ({
-          remediations: [
-            defineRemediation({
-              name: 'restart_everything',
-              description: 'must never run from fuzzed input',
-              input: z.object({}),
-              risk: 'high',
-              describe: () => 'restart everything',
-              async execute() {
-                executed.push('restart_everything');
-                return { ok: true, detail: 'ran' };
-              },
-            }),
-          ],
-        }),
-      }),
-    ],
-    model,
-  });
-  await agent.start();
+  const agent = await startGuardedAgent({ channel, logger, model, executed });
   await socket.waitForConnection();
   idle = () => agent.idle();
   stopAll = async () => {
