@@ -60,7 +60,7 @@ async function homelab(options: LabOptions = {}) {
     '    local: { name: sagan }',
     `    docker: { socket: ${JSON.stringify(engine.socketPath)} }`,
     '    cacheTtl: 0',
-    '    remediations: { verifyTimeout: 5s }',
+    '    remediations: { verifyTimeout: 30s }',
     ...CALM,
   ];
   if (options.sshd) {

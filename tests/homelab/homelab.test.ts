@@ -66,7 +66,7 @@ describe('homelab on this machine (fake Docker Engine)', () => {
     });
     const t = await createTestAgent({
       plugins: [
-        { plugin, config: { local: { name: 'sagan' }, remediations: { verifyTimeout: '5s' } } },
+        { plugin, config: { local: { name: 'sagan' }, remediations: { verifyTimeout: '30s' } } },
       ],
       notifications: [{ channel: 'fake', address: { chat: 'ops' }, minSeverity: 'warning' }],
       monitor: { openAfter: 2, resolveAfter: 1, triage: false },
@@ -519,7 +519,7 @@ esac
                 },
               ],
               ssh: { knownHosts: sshd.knownHostsPath },
-              remediations: { verifyTimeout: '5s' },
+              remediations: { verifyTimeout: '30s' },
             },
           },
         ],
