@@ -3,6 +3,7 @@ import type {
   LanguageModel,
   ModelMessage,
   ModelTask,
+  TokenUsage,
   ToolCall,
   ToolCallResult,
   ToolDefinition,
@@ -69,8 +70,8 @@ export interface TurnOutput {
   added: ModelMessage[];
   /** Model requests made. */
   rounds: number;
-  /** Tokens used across all rounds. */
-  usage: { inputTokens: number; outputTokens: number };
+  /** Tokens used across all rounds, prompt-cache reads and writes counted apart as the provider reports them. */
+  usage: Required<TokenUsage>;
 }
 
 /** Context window assumed for a model that states none. */
@@ -155,7 +156,12 @@ export async function runTurn(input: TurnInput): Promise<TurnOutput> {
   const definitions = [...input.tools.values()].map(toolDefinition);
   const messages = [...input.messages];
   const added: ModelMessage[] = [];
-  const usage = { inputTokens: 0, outputTokens: 0 };
+  const usage: Required<TokenUsage> = {
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedInputTokens: 0,
+    cacheWriteInputTokens: 0,
+  };
   const push = (message: ModelMessage) => {
     messages.push(message);
     added.push(message);
@@ -203,6 +209,8 @@ export async function runTurn(input: TurnInput): Promise<TurnOutput> {
     });
     usage.inputTokens += response.usage.inputTokens;
     usage.outputTokens += response.usage.outputTokens;
+    usage.cachedInputTokens += response.usage.cachedInputTokens ?? 0;
+    usage.cacheWriteInputTokens += response.usage.cacheWriteInputTokens ?? 0;
     const calls = last ? [] : response.toolCalls;
     // What the model said goes back to it (next rounds, history) with known secrets hidden.
     push(
