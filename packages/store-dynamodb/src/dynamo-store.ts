@@ -758,7 +758,11 @@ export class DynamoStore implements Store {
     }
   }
 
-  /** Consistent reads of many keys, in batches of 100, retrying unprocessed keys. */
+  /**
+   * Consistent reads of many keys, in batches of 100, asking again for unprocessed keys. A
+   * response that returned items and left keys over its size limit (16 MB in DynamoDB, less in
+   * some emulators) is followed at once; one that returned nothing was throttled, and backs off.
+   */
   async #batchGet(keys: { pk: Item[string]; sk: Item[string] }[]): Promise<Item[]> {
     const items: Item[] = [];
     for (let i = 0; i < keys.length; i += BATCH_GET_MAX) {
@@ -766,14 +770,16 @@ export class DynamoStore implements Store {
         Keys: keys.slice(i, i + BATCH_GET_MAX),
         ConsistentRead: true,
       };
-      for (let attempt = 0; pending?.Keys?.length; attempt += 1) {
+      for (let attempt = 0; pending?.Keys?.length; ) {
         if (attempt > 0) await this.#backoff(attempt, 'BatchGetItem', pending.Keys.length);
         const out: BatchGetItemCommandOutput = await this.#send<BatchGetItemCommandOutput>(
           'BatchGetItem',
           new BatchGetItemCommand({ RequestItems: { [this.table]: pending } }),
         );
-        items.push(...(out.Responses?.[this.table] ?? []));
+        const got = out.Responses?.[this.table] ?? [];
+        items.push(...got);
         pending = out.UnprocessedKeys?.[this.table];
+        attempt = got.length > 0 ? 0 : attempt + 1;
       }
     }
     return items;
