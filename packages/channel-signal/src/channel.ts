@@ -48,10 +48,14 @@ export interface SignalChannelOptions {
   typingRefreshMs?: number;
   /** Time allowed for one API request, in ms; default 15 s. */
   requestTimeoutMs?: number;
+  /** Retries of a send whose connection was refused (the API restarting); default 3. */
+  sendRetries?: number;
   /** Retries of a send Signal rate-limited (HTTP 429); default 3. */
   rateLimitRetries?: number;
   /** Longest wait before one retry of a rate-limited send, in ms (caps `Retry-After`); default 60 s. */
   maxRetryWaitMs?: number;
+  /** Backoff of a rate-limited send without `Retry-After`; default 1 s doubling up to 30 s, jittered. */
+  rateLimitBackoff?: Partial<BackoffOptions>;
   /** Channel name; default `signal`. */
   name?: string;
   /** A JSON file that keeps which sent message carries which plan, so reactions survive restarts. */
@@ -114,6 +118,8 @@ export function createSignalChannel(options: SignalChannelOptions): SignalChanne
       ? { rateLimitRetries: options.rateLimitRetries }
       : {}),
     ...(options.maxRetryWaitMs !== undefined ? { maxRetryWaitMs: options.maxRetryWaitMs } : {}),
+    ...(options.sendRetries !== undefined ? { sendRetries: options.sendRetries } : {}),
+    ...(options.rateLimitBackoff ? { rateLimitBackoff: options.rateLimitBackoff } : {}),
     ...(options.random ? { random: options.random } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.now ? { now: options.now } : {}),

@@ -13,6 +13,7 @@ export {
   type ResolvedSignalSettings,
   resolveSignalSettings,
   type SignalConfig,
+  signalChannelOptions,
   signalConfigSchema,
   signalPlugin,
 } from './plugin.js';

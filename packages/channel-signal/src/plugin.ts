@@ -1,8 +1,70 @@
 import { join } from 'node:path';
-import { definePlugin, errorMessage, OpsAgentError, type Plugin } from '@opsagent/core';
+import { definePlugin, duration, errorMessage, OpsAgentError, type Plugin } from '@opsagent/core';
 import { z } from 'zod';
 import { SignalApi } from './api.js';
-import { createSignalChannel, isSignalId, parseAllowedSenders } from './channel.js';
+import {
+  createSignalChannel,
+  isSignalId,
+  parseAllowedSenders,
+  type SignalChannelOptions,
+} from './channel.js';
+
+/** A duration (text like `30s`, or ms) between `min` and `max` ms, with `fallback` as default. */
+function boundedDuration(min: number, max: number, fallback: string, hint: [string, string]) {
+  return duration
+    .refine((ms) => ms >= min && ms <= max, {
+      error: `expected a duration from ${hint[0]} to ${hint[1]}`,
+    })
+    .prefault(fallback);
+}
+
+/** How sends are retried: `plugins.signal.send`. Defaults are those of `createSignalChannel`. */
+const sendSchema = z
+  .strictObject({
+    timeout: boundedDuration(1_000, 300_000, '15s', ['1s', '5m']).describe(
+      'Time allowed for one request to signal-cli-rest-api (polls get pollTimeout + 30 s instead); 1s to 5m.',
+    ),
+    connectionRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(3)
+      .describe(
+        'Retries of a send whose connection was refused (the API restarting), after 250 ms doubling.',
+      ),
+    rateLimitRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(20)
+      .default(3)
+      .describe(
+        'Retries of a send Signal rate-limited (HTTP 429); then the send fails with SIGNAL_RATE_LIMITED, unsent.',
+      ),
+    maxRetryWait: boundedDuration(0, 600_000, '60s', ['0s', '10m']).describe(
+      'Longest wait before one retry of a rate-limited send, whatever Retry-After asks; 0s to 10m.',
+    ),
+    backoff: z
+      .strictObject({
+        initialDelay: boundedDuration(10, 300_000, '1s', ['10ms', '5m']).describe(
+          'First wait of a rate-limited send without Retry-After; 10ms to 5m.',
+        ),
+        maxDelay: boundedDuration(10, 3_600_000, '30s', ['10ms', '1h']).describe(
+          'Longest wait of a rate-limited send without Retry-After; 10ms to 1h, at least initialDelay.',
+        ),
+      })
+      .refine((b) => b.maxDelay >= b.initialDelay, {
+        error: 'maxDelay must be at least initialDelay',
+        path: ['maxDelay'],
+      })
+      .prefault({})
+      .describe('Backoff of a rate-limited send without Retry-After: doubling, with jitter.'),
+  })
+  .prefault({})
+  .describe(
+    'How sends are retried. Only sends that cannot have gone out are retried (refused connection, HTTP 429); a timeout or 5xx is not, so nothing is sent twice.',
+  );
 
 /** Config section of the `signal` plugin (`plugins.signal` in opsagent.yaml). Every field has an environment fallback or a default. */
 export const signalConfigSchema = z
@@ -63,6 +125,7 @@ export const signalConfigSchema = z
       })
       .prefault({})
       .describe('WebSocket reconnection: exponential backoff with jitter.'),
+    send: sendSchema,
   })
   .describe('Signal through signal-cli-rest-api.');
 
@@ -117,6 +180,35 @@ export function resolveSignalSettings(
   return { apiUrl, number, allowedSenders };
 }
 
+/** The channel options a validated config and resolved settings give (durations in ms). */
+export function signalChannelOptions(
+  config: SignalConfig,
+  settings: ResolvedSignalSettings,
+): SignalChannelOptions {
+  return {
+    apiUrl: settings.apiUrl,
+    number: settings.number,
+    allowedSenders: settings.allowedSenders,
+    receive: config.receive,
+    textMode: config.textMode,
+    maxMessageLength: config.maxMessageLength,
+    pollTimeoutSeconds: config.pollTimeout,
+    heartbeatMs: config.heartbeat,
+    reconnect: {
+      initialDelayMs: config.reconnect.initialDelay,
+      maxDelayMs: config.reconnect.maxDelay,
+    },
+    requestTimeoutMs: config.send.timeout,
+    sendRetries: config.send.connectionRetries,
+    rateLimitRetries: config.send.rateLimitRetries,
+    maxRetryWaitMs: config.send.maxRetryWait,
+    rateLimitBackoff: {
+      initialDelayMs: config.send.backoff.initialDelay,
+      maxDelayMs: config.send.backoff.maxDelay,
+    },
+  };
+}
+
 /**
  * The `signal` plugin: contributes the Signal channel and a doctor check that
  * signal-cli-rest-api answers and knows the number.
@@ -133,18 +225,7 @@ export const signalPlugin: Plugin<typeof signalConfigSchema> = definePlugin({
       );
     }
     const channel = createSignalChannel({
-      apiUrl: settings.apiUrl,
-      number: settings.number,
-      allowedSenders: settings.allowedSenders,
-      receive: ctx.config.receive,
-      textMode: ctx.config.textMode,
-      maxMessageLength: ctx.config.maxMessageLength,
-      pollTimeoutSeconds: ctx.config.pollTimeout,
-      heartbeatMs: ctx.config.heartbeat,
-      reconnect: {
-        initialDelayMs: ctx.config.reconnect.initialDelay,
-        maxDelayMs: ctx.config.reconnect.maxDelay,
-      },
+      ...signalChannelOptions(ctx.config, settings),
       statePath: join(ctx.dataDir, 'signal-plans.json'),
       logger: ctx.logger,
     });

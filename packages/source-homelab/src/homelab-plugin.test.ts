@@ -1,5 +1,12 @@
-import { buildRegistry, configJsonSchema, silentLogger } from '@opsagent/core';
-import { describe, expect, it } from 'vitest';
+import {
+  buildRegistry,
+  configJsonSchema,
+  createManualClock,
+  type Source,
+  silentLogger,
+} from '@opsagent/core';
+import { type FakeHomeAssistant, startFakeHomeAssistant } from '@opsagent/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createHomelabPlugin, homelabConfigSchema, homelabPlugin } from './homelab-plugin.js';
 import { createFakeCollector } from './local/__fixtures__/fake-collector.js';
 
@@ -110,5 +117,112 @@ describe('homelab contributions', () => {
       'ha_call_service',
       'low',
     ]);
+  });
+});
+
+describe('Home Assistant outage grace', () => {
+  const ctx = { signal: new AbortController().signal, logger: silentLogger };
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  /** The issues of a homeAssistant section, as `path: message`. */
+  function issues(homeAssistant: unknown): string[] {
+    const result = homelabConfigSchema.safeParse({ homeAssistant });
+    return result.success
+      ? []
+      : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  }
+
+  it('defaults to 3 minutes, reads durations, and names the field when out of range', () => {
+    expect(homelabConfigSchema.parse({}).homeAssistant.outageGrace).toBe(180_000);
+    expect(
+      homelabConfigSchema.parse({ homeAssistant: { outageGrace: '10m' } }).homeAssistant
+        .outageGrace,
+    ).toBe(600_000);
+    expect(
+      homelabConfigSchema.parse({ homeAssistant: { outageGrace: 0 } }).homeAssistant.outageGrace,
+    ).toBe(0);
+    expect(issues({ outageGrace: '7h' })).toEqual([
+      'homeAssistant.outageGrace: expected a duration from 0s to 6h',
+    ]);
+    expect(issues({ outageGrace: 'a while' })).toEqual([
+      expect.stringMatching(/^homeAssistant\.outageGrace: expected a duration like "30s"/),
+    ]);
+    expect(issues({ outageGrace: -1 })).toHaveLength(1);
+  });
+
+  async function until(what: string, ok: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 500; i += 1) {
+      if (await ok()) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  /** The plugin's Home Assistant source on a fake Home Assistant, connected, on a manual clock. */
+  async function haSource(outageGrace: string) {
+    const ha: FakeHomeAssistant = await startFakeHomeAssistant({
+      token: 'grace-token',
+      entities: [{ entity_id: 'sensor.freezer', state: '-19' }],
+    });
+    let open = true;
+    cleanups.push(async () => {
+      if (open) await ha.close();
+    });
+    const clock = createManualClock(new Date('2026-11-21T22:00:00Z'));
+    const plugin = createHomelabPlugin({ collector: createFakeCollector(), clock });
+    const contributions = await plugin.setup({
+      ...environment,
+      env: { HA_URL: ha.url, HA_TOKEN: 'grace-token' },
+      config: homelabConfigSchema.parse({
+        docker: { enabled: false },
+        homeAssistant: { watch: [{ entity: 'sensor.freezer', above: -15 }], outageGrace },
+      }),
+    });
+    cleanups.push(() => contributions.dispose?.());
+    const source = contributions.sources?.find((s) => s.name === 'homeassistant') as Source;
+    await until('connected', async () =>
+      (await source.status!(ctx)).sections[0]!.title.endsWith('watched'),
+    );
+    return {
+      source,
+      clock,
+      /** Home Assistant goes away (an update restarting it) and the agent notices. */
+      async outage() {
+        open = false;
+        await ha.close();
+        await until('disconnected', async () =>
+          (await source.status!(ctx)).sections[0]!.title.endsWith('not connected'),
+        );
+      },
+    };
+  }
+
+  const connectionFindings = async (source: Source) =>
+    (await source.check!(ctx)).filter((f) => f.key === 'homeassistant:connection');
+
+  it('raises homeassistant:connection only once the outage outlasts homeAssistant.outageGrace', async () => {
+    const { source, clock, outage } = await haSource('10m');
+    expect(await connectionFindings(source)).toEqual([]);
+    await outage();
+    expect(await connectionFindings(source)).toEqual([]);
+    // Past the default 3 minutes, still within the configured 10.
+    clock.advance(9 * 60_000 + 59_000);
+    expect(await connectionFindings(source)).toEqual([]);
+    clock.advance(1_000);
+    const [finding] = await connectionFindings(source);
+    expect(finding).toMatchObject({
+      severity: 'warning',
+      title: 'Home Assistant is not connected: its alerts may be late',
+    });
+  });
+
+  it('raises it at the first check while down with an outageGrace of 0s', async () => {
+    const { source, outage } = await haSource('0s');
+    expect(await connectionFindings(source)).toEqual([]);
+    await outage();
+    expect(await connectionFindings(source)).toHaveLength(1);
   });
 });

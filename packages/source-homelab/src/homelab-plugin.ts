@@ -246,6 +246,12 @@ export const homelabConfigSchema = z
         checkInterval: duration
           .prefault('15s')
           .describe('How often the watched states are judged (no request is made).'),
+        outageGrace: duration
+          .refine((ms) => ms <= 21_600_000, { error: 'expected a duration from 0s to 6h' })
+          .prefault('3m')
+          .describe(
+            'How long the WebSocket may be down before homeassistant:connection is raised (a Home Assistant update restarts it); 0s to 6h, 0s raises it at the first check while down. A refused token is raised at once.',
+          ),
       })
       .prefault({}),
     contextFiles: z
@@ -524,6 +530,7 @@ export function createHomelabPlugin(
           token: haToken,
           entities: watches.map((w) => w.entity),
           logger,
+          ...(overrides.clock ? { clock: overrides.clock } : {}),
         });
         watcher.start();
         sources.push(
@@ -531,6 +538,8 @@ export function createHomelabPlugin(
             watcher,
             watches,
             checkIntervalMs: config.homeAssistant.checkInterval,
+            graceMs: config.homeAssistant.outageGrace,
+            ...(overrides.clock ? { clock: overrides.clock } : {}),
           }),
         );
         const w = watcher;

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import {
+  type AttributeValue,
   CreateTableCommand,
+  DeleteItemCommand,
   DeleteTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
   type ApprovalRecord,
@@ -12,6 +15,7 @@ import {
   isOpsAgentError,
   type OpsAgentError,
   type StoredMessage,
+  silentLogger,
 } from '@opsagent/core';
 import { describeStoreContract } from '@opsagent/testkit/store-contract';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -25,6 +29,8 @@ import {
 } from './__fixtures__/dynamodb.js';
 import { DynamoStore, type DynamoStoreOptions } from './dynamo-store.js';
 import { tableDefinition } from './layout.js';
+
+type Item = Record<string, AttributeValue>;
 
 const T0 = new Date('2026-03-01T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -77,6 +83,31 @@ function approval(id: string, overrides: Partial<ApprovalRecord> = {}): Approval
     updatedAt: T0,
     ...overrides,
   };
+}
+
+/** `kb` KiB of random bytes as base64: text gzip shrinks only to about 3/4. */
+function bigText(kb: number): string {
+  return randomBytes(kb * 1024).toString('base64');
+}
+
+/** The part items of the value `key`, read straight from the table (every 1 MB page). */
+async function partsOf(table: string, key: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': { S: `kv#${key}` }, ':p': { S: 'p#' } },
+        ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
 }
 
 async function rawItem(table: string, pk: string, sk: string) {
@@ -342,8 +373,9 @@ describe('DynamoStore under errors from DynamoDB', () => {
 
   /** A store on a new table behind a proxy that answers with `decide`. */
   async function storeBehindProxy(
-    decide: (operation: string, index: number, body: unknown) => ProxyAnswer,
+    decide: (operation: string, index: number, body: unknown) => ProxyAnswer | Promise<ProxyAnswer>,
     maxAttempts = 3,
+    options: Partial<DynamoStoreOptions> = {},
   ): Promise<{ store: DynamoStore; table: string }> {
     const table = freshTable('proxied');
     await client.send(new CreateTableCommand(tableDefinition(table)));
@@ -357,7 +389,7 @@ describe('DynamoStore under errors from DynamoDB', () => {
       return decide(operation, index, body);
     });
     proxyClient = localClient(proxy.endpoint, maxAttempts);
-    const store = new DynamoStore({ table, client: proxyClient });
+    const store = new DynamoStore({ table, client: proxyClient, ...options });
     await store.init();
     ready = true;
     proxy.operations.length = 0;
@@ -488,6 +520,172 @@ describe('DynamoStore under errors from DynamoDB', () => {
     await store.appendMessages('slack|C1|', messages);
     expect(await store.recentMessages('slack|C1|', 100)).toEqual(messages);
     expect(proxy?.operations.filter((op) => op === 'BatchWriteItem').length).toBeGreaterThan(2);
+    await store.close();
+  });
+
+  it('deletes the new parts when the head write of a large value fails, keeping the old value', async () => {
+    let failHead = false;
+    const { store, table } = await storeBehindProxy((op, _index, body) =>
+      failHead && op === 'PutItem' && (body as { Item: Item }).Item.sk?.S === 'kv'
+        ? { kind: 'error', status: 500, type: 'InternalServerError', message: 'boom' }
+        : { kind: 'forward' },
+    );
+    const old = bigText(900);
+    await store.setValue('state', old);
+    const before = await partsOf(table, 'state');
+    failHead = true;
+    const error = await rejection(store.setValue('state', bigText(1_000)));
+    expect(isOpsAgentError(error, 'STORE_UNAVAILABLE')).toBe(true);
+    failHead = false;
+    expect(await store.getValue('state')).toBe(old);
+    expect(await partsOf(table, 'state')).toEqual(before);
+    await store.close();
+  });
+
+  it('reads the new value when a writer replaces it between the head and the parts', async () => {
+    const replacement = bigText(1_100);
+    let other: DynamoStore | undefined;
+    const { store, table } = await storeBehindProxy(async (op, index) => {
+      // Before the first parts read is answered, another instance replaces the value (and so
+      // deletes the parts this read is about to ask for).
+      if (op === 'BatchGetItem' && index === 0) await other?.setValue('state', replacement);
+      return { kind: 'forward' };
+    });
+    other = new DynamoStore({ table, client });
+    await other.init();
+    await store.setValue('state', bigText(900));
+    expect(await store.getValue('state')).toBe(replacement);
+    expect(proxy?.operations.filter((op) => op === 'GetItem')).toHaveLength(2);
+    await store.close();
+    await other.close();
+  });
+
+  it('keeps the new value and logs a warning when the replaced parts cannot be deleted', async () => {
+    const warn = vi.fn();
+    const { store, table } = await storeBehindProxy(
+      (op, _index, body) =>
+        op === 'BatchWriteItem' && JSON.stringify(body).includes('DeleteRequest')
+          ? { kind: 'error', status: 400, type: 'AccessDeniedException', message: 'denied' }
+          : { kind: 'forward' },
+      3,
+      { logger: { ...silentLogger, warn } },
+    );
+    await store.setValue('state', bigText(900));
+    await store.setValue('state', 'small now');
+    expect(await store.getValue('state')).toBe('small now');
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ key: 'state' }),
+      expect.stringContaining('parts of a replaced DynamoDB value'),
+    );
+    // The orphaned parts are the old version's, named by no head.
+    expect((await partsOf(table, 'state')).length).toBeGreaterThan(0);
+    await store.close();
+  });
+});
+
+describe('DynamoStore large values', () => {
+  it('splits a value too large for one item into gzipped parts that all carry its TTL', async () => {
+    const clock = createManualClock(T0);
+    const store = newStore({ clock });
+    await store.init();
+    const value = bigText(1_000);
+    await store.setValue('plugin:aws:logs:miner', value, 60_000);
+    const head = await rawItem(store.table, 'kv#plugin:aws:logs:miner', 'kv');
+    expect(head?.v).toBeUndefined();
+    expect(head?.exp?.N).toBe(String(T0.getTime() + 60_000));
+    const ttl = String(Math.ceil((T0.getTime() + 60_000) / 1000));
+    expect(head?.ttl?.N).toBe(ttl);
+    const parts = await partsOf(store.table, 'plugin:aws:logs:miner');
+    expect(parts.length).toBe(Number(head?.parts?.N));
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) {
+      expect(part.sk?.S).toMatch(new RegExp(`^p#${head?.ver?.S}#\\d{4}$`));
+      expect(part.ttl?.N).toBe(ttl);
+      expect(part.d?.B?.byteLength).toBeLessThanOrEqual(350 * 1024);
+    }
+    expect(await store.getValue('plugin:aws:logs:miner')).toBe(value);
+    await store.close();
+  });
+
+  it('follows a parts read the server answered in pieces at once, without a throttling backoff', async () => {
+    // dynalite answers a BatchGetItem with about 1 MB and leaves the rest unprocessed.
+    const debug = vi.fn();
+    const store = newStore({ logger: { ...silentLogger, debug } });
+    await store.init();
+    const value = bigText(4 * 1024);
+    await store.setValue('state', value);
+    expect(await store.getValue('state')).toBe(value);
+    expect(debug).not.toHaveBeenCalledWith(
+      expect.anything(),
+      'retrying unprocessed DynamoDB batch items',
+    );
+    await store.close();
+  });
+
+  it('keeps a compressible large value gzipped in one item, and deletes replaced parts', async () => {
+    const store = newStore();
+    await store.init();
+    await store.setValue('state', bigText(1_000));
+    const repetitive = 'template 17: ERROR <*> timed out after <*> ms\n'.repeat(20_000);
+    await store.setValue('state', repetitive);
+    const head = await rawItem(store.table, 'kv#state', 'kv');
+    expect(head?.vz?.B).toBeDefined();
+    expect(head?.ver).toBeUndefined();
+    expect(await partsOf(store.table, 'state')).toEqual([]);
+    expect(await store.getValue('state')).toBe(repetitive);
+
+    await store.setValue('state', bigText(1_000));
+    const first = (await rawItem(store.table, 'kv#state', 'kv'))?.ver?.S;
+    await store.setValue('state', bigText(1_200));
+    const second = (await rawItem(store.table, 'kv#state', 'kv'))?.ver?.S;
+    expect(second).not.toBe(first);
+    const parts = await partsOf(store.table, 'state');
+    expect(parts.every((part) => part.sk?.S?.startsWith(`p#${second}#`))).toBe(true);
+    await store.setValue('state', 'small');
+    expect(await partsOf(store.table, 'state')).toEqual([]);
+    await store.close();
+  });
+
+  it('refuses a value over 8 MiB with STORE_VALUE_TOO_LARGE, writing nothing', async () => {
+    const store = newStore();
+    await store.init();
+    await store.setValue('state', 'old');
+    const error = await rejection(store.setValue('state', 'x'.repeat(8 * 1024 * 1024 + 1)));
+    expect(isOpsAgentError(error, 'STORE_VALUE_TOO_LARGE')).toBe(true);
+    expect(error.message).toContain('8388608 byte (8 MiB) limit');
+    expect(error.message).toContain('"state"');
+    expect(await store.getValue('state')).toBe('old');
+    expect(await partsOf(store.table, 'state')).toEqual([]);
+    // Exactly at the limit is taken.
+    const limit = 'y'.repeat(8 * 1024 * 1024);
+    await store.setValue('state', limit);
+    expect(await store.getValue('state')).toBe(limit);
+    await store.close();
+  });
+
+  it('reports STORE_VALUE_CORRUPT when a part is missing or altered', async () => {
+    const store = newStore();
+    await store.init();
+    await store.setValue('gone', bigText(900));
+    const [first] = await partsOf(store.table, 'gone');
+    await client.send(
+      new DeleteItemCommand({ TableName: store.table, Key: { pk: first!.pk!, sk: first!.sk! } }),
+    );
+    const missing = await rejection(store.getValue('gone'));
+    expect(isOpsAgentError(missing, 'STORE_VALUE_CORRUPT')).toBe(true);
+    expect(missing.message).toContain('missing 1 of its');
+
+    await store.setValue('altered', bigText(900));
+    const [part] = await partsOf(store.table, 'altered');
+    await client.send(
+      new PutItemCommand({
+        TableName: store.table,
+        Item: { ...part!, d: { B: randomBytes(part!.d!.B!.byteLength) } },
+      }),
+    );
+    const altered = await rejection(store.getValue('altered'));
+    expect(isOpsAgentError(altered, 'STORE_VALUE_CORRUPT')).toBe(true);
+    expect(altered.message).toContain('SHA-256');
     await store.close();
   });
 });

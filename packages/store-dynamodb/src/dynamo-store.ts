@@ -23,6 +23,7 @@ import {
   awsEnvEndpoint,
   type Clock,
   type ConversationRecord,
+  errorMessage,
   type IncidentRecord,
   type IncidentStatus,
   type Logger,
@@ -67,6 +68,7 @@ import {
   TTL_ATTRIBUTE,
 } from './layout.js';
 import { ensureTable } from './table.js';
+import { decodeGzip, encodeValue, joinParts, MAX_VALUE_BYTES } from './value-parts.js';
 
 /** Options of {@link DynamoStore}: the config-file options plus injected seams. */
 export interface DynamoStoreOptions extends DynamoStoreConfigInput {
@@ -92,6 +94,12 @@ export interface DynamoStoreOptions extends DynamoStoreConfigInput {
 const BATCH_WRITE_MAX = 25;
 const BATCH_GET_MAX = 100;
 
+/** Value parts per BatchGetItem, keeping a response under its 16 MB limit. */
+const PARTS_PER_READ = 40;
+
+/** Head reads of a large value while writers keep replacing it, before giving up. */
+const VALUE_READ_ATTEMPTS = 5;
+
 /** Attempts for the unprocessed part of a batch (DynamoDB returns it when throttling). */
 const BATCH_RETRIES = 8;
 
@@ -110,6 +118,8 @@ const BATCH_RETRIES = 8;
  *   backoff; the SDK retries throttling and 5xx up to `maxAttempts`.
  * - Conversations, messages, approvals, claims and values carry a `ttl` so DynamoDB deletes them
  *   when they are old; incidents and audit records are kept.
+ * - Values of up to {@link MAX_VALUE_BYTES} are stored: one item when they fit (gzipped if need
+ *   be), else gzipped parts under a version id that one head item names (see `setValue`).
  */
 export class DynamoStore implements Store {
   readonly #config: DynamoStoreConfig;
@@ -491,21 +501,158 @@ export class DynamoStore implements Store {
   }
 
   async getValue(key: string): Promise<string | undefined> {
-    const item = await this.#get(KEYS.value(key));
-    if (!item) return undefined;
-    const expiresAt = item.exp?.N === undefined ? undefined : Number(item.exp.N);
-    if (expiresAt !== undefined && expiresAt <= this.#clock.now().getTime()) return undefined;
-    return item.v?.S;
+    let missing: string | undefined;
+    for (let attempt = 0; attempt < VALUE_READ_ATTEMPTS; attempt += 1) {
+      const head = await this.#get(KEYS.value(key));
+      if (!head) return undefined;
+      const expiresAt = head.exp?.N === undefined ? undefined : Number(head.exp.N);
+      if (expiresAt !== undefined && expiresAt <= this.#clock.now().getTime()) return undefined;
+      if (head.v?.S !== undefined) return head.v.S;
+      if (head.vz?.B !== undefined) return this.#decodeValue(key, () => decodeGzip(head.vz!.B!));
+      const version = head.ver?.S;
+      if (version === undefined) return undefined;
+      const count = Number(head.parts?.N);
+      const keys = Array.from({ length: count }, (_, i) => keyOf(KEYS.valuePart(key, version, i)));
+      const found = new Map<string, Uint8Array>();
+      for (let i = 0; i < keys.length; i += PARTS_PER_READ) {
+        for (const item of await this.#batchGet(
+          keys.slice(i, i + PARTS_PER_READ).map((k) => ({ pk: k.pk!, sk: k.sk! })),
+        )) {
+          if (item.sk?.S !== undefined && item.d?.B !== undefined) found.set(item.sk.S, item.d.B);
+        }
+      }
+      const parts = keys.map((k) => found.get(k.sk?.S ?? ''));
+      if (parts.every((part) => part !== undefined)) {
+        return this.#decodeValue(key, () =>
+          joinParts(parts as Uint8Array[], Number(head.size?.N), head.sha?.S ?? ''),
+        );
+      }
+      // A writer replaced this version and deleted its parts after the head was read: read the
+      // new head. Parts missing from the version the head still names are a broken value.
+      if (missing === version) {
+        throw new OpsAgentError(
+          'STORE_VALUE_CORRUPT',
+          `DynamoDB table "${this.table}": value "${key}" is missing ${parts.filter((p) => !p).length} ` +
+            `of its ${count} parts (version ${version}); set it again`,
+          { details: { ...this.#where, key, version, parts: count } },
+        );
+      }
+      missing = version;
+    }
+    throw new OpsAgentError(
+      'STORE_UNAVAILABLE',
+      `DynamoDB table "${this.table}": value "${key}" was replaced ${VALUE_READ_ATTEMPTS} times ` +
+        'while it was being read; try again',
+      { category: 'third-party', retryable: true, details: { ...this.#where, key } },
+    );
   }
 
+  /**
+   * Sets a value of up to {@link MAX_VALUE_BYTES}. A value too large for one item is gzipped and
+   * written as parts under a new version id first; then one `PutItem` replaces the head item,
+   * which names the version, and returns the old head, whose parts (if any) are deleted after.
+   * Readers follow the head, so they get the old value or the new one, never a mix; two writers
+   * racing each delete exactly the version they replaced.
+   */
   async setValue(key: string, value: string, ttlMs?: number): Promise<void> {
-    const item: Item = { ...keyOf(KEYS.value(key)), v: { S: value } };
+    const bytes = Buffer.byteLength(value);
+    if (bytes > MAX_VALUE_BYTES) {
+      throw new OpsAgentError(
+        'STORE_VALUE_TOO_LARGE',
+        `DynamoDB store: value "${key}" is ${bytes} bytes, over the ${MAX_VALUE_BYTES} byte ` +
+          `(${MAX_VALUE_BYTES / 1024 / 1024} MiB) limit of a value; nothing was written`,
+        { category: 'user', details: { key, bytes, limit: MAX_VALUE_BYTES } },
+      );
+    }
+    const head: Item = keyOf(KEYS.value(key));
+    let ttl: { N: string } | undefined;
     if (ttlMs !== undefined) {
       const expiresAt = this.#clock.now().getTime() + ttlMs;
-      item.exp = { N: String(expiresAt) };
-      item[TTL_ATTRIBUTE] = this.#ttl(expiresAt);
+      ttl = this.#ttl(expiresAt);
+      head.exp = { N: String(expiresAt) };
+      head[TTL_ATTRIBUTE] = ttl;
     }
-    await this.#send('PutItem', new PutItemCommand({ TableName: this.table, Item: item }));
+    const encoded = encodeValue(value, bytes);
+    let written: { version: string; count: number } | undefined;
+    if (encoded.kind === 'text') head.v = { S: encoded.text };
+    else if (encoded.kind === 'gzip') head.vz = { B: encoded.data };
+    else {
+      written = { version: this.#valueVersion(), count: encoded.parts.length };
+      const { version } = written;
+      head.ver = { S: version };
+      head.parts = { N: String(encoded.parts.length) };
+      head.size = { N: String(encoded.size) };
+      head.sha = { S: encoded.sha256 };
+      try {
+        await this.#batchWrite(
+          encoded.parts.map((data, i) => ({
+            PutRequest: {
+              Item: {
+                ...keyOf(KEYS.valuePart(key, version, i)),
+                d: { B: data },
+                ...(ttl ? { [TTL_ATTRIBUTE]: ttl } : {}),
+              },
+            },
+          })),
+        );
+      } catch (error) {
+        await this.#dropParts(key, written);
+        throw error;
+      }
+    }
+    let old: Item | undefined;
+    try {
+      const out = await this.#send<{ Attributes?: Item }>(
+        'PutItem',
+        new PutItemCommand({ TableName: this.table, Item: head, ReturnValues: 'ALL_OLD' }),
+      );
+      old = out.Attributes;
+    } catch (error) {
+      if (written) await this.#dropParts(key, written);
+      throw error;
+    }
+    if (old?.ver?.S !== undefined && old.ver.S !== written?.version) {
+      await this.#dropParts(key, { version: old.ver.S, count: Number(old.parts?.N) });
+    }
+  }
+
+  /** Decodes a stored value, turning bad bytes into `STORE_VALUE_CORRUPT`. */
+  #decodeValue(key: string, decode: () => string): string {
+    try {
+      return decode();
+    } catch (error) {
+      throw new OpsAgentError(
+        'STORE_VALUE_CORRUPT',
+        `DynamoDB table "${this.table}": value "${key}" cannot be read (${errorMessage(error)}); ` +
+          'set it again',
+        { cause: error, details: { ...this.#where, key } },
+      );
+    }
+  }
+
+  /**
+   * Deletes the parts of a value version no head names any more. Best effort: the value is
+   * already right; parts left behind only take space (and expire with the value's TTL).
+   */
+  async #dropParts(key: string, parts: { version: string; count: number }): Promise<void> {
+    const count = Number.isInteger(parts.count) && parts.count > 0 ? parts.count : 0;
+    try {
+      await this.#batchWrite(
+        Array.from({ length: count }, (_, i) => ({
+          DeleteRequest: { Key: keyOf(KEYS.valuePart(key, parts.version, i)) },
+        })),
+      );
+    } catch (error) {
+      this.#logger.warn(
+        { key, version: parts.version, parts: count, err: errorMessage(error) },
+        'could not delete the parts of a replaced DynamoDB value; they stay until their TTL',
+      );
+    }
+  }
+
+  /** A version id for a large value's parts: time-ordered and unique across hosts. */
+  #valueVersion(): string {
+    return `${pad(this.#clock.now().getTime(), TIME_WIDTH)}.${randomBytes(6).toString('hex')}`;
   }
 
   // Plumbing ---------------------------------------------------------------------------------
@@ -611,7 +758,11 @@ export class DynamoStore implements Store {
     }
   }
 
-  /** Consistent reads of many keys, in batches of 100, retrying unprocessed keys. */
+  /**
+   * Consistent reads of many keys, in batches of 100, asking again for unprocessed keys. A
+   * response that returned items and left keys over its size limit (16 MB in DynamoDB, less in
+   * some emulators) is followed at once; one that returned nothing was throttled, and backs off.
+   */
   async #batchGet(keys: { pk: Item[string]; sk: Item[string] }[]): Promise<Item[]> {
     const items: Item[] = [];
     for (let i = 0; i < keys.length; i += BATCH_GET_MAX) {
@@ -619,14 +770,16 @@ export class DynamoStore implements Store {
         Keys: keys.slice(i, i + BATCH_GET_MAX),
         ConsistentRead: true,
       };
-      for (let attempt = 0; pending?.Keys?.length; attempt += 1) {
+      for (let attempt = 0; pending?.Keys?.length; ) {
         if (attempt > 0) await this.#backoff(attempt, 'BatchGetItem', pending.Keys.length);
         const out: BatchGetItemCommandOutput = await this.#send<BatchGetItemCommandOutput>(
           'BatchGetItem',
           new BatchGetItemCommand({ RequestItems: { [this.table]: pending } }),
         );
-        items.push(...(out.Responses?.[this.table] ?? []));
+        const got = out.Responses?.[this.table] ?? [];
+        items.push(...got);
         pending = out.UnprocessedKeys?.[this.table];
+        attempt = got.length > 0 ? 0 : attempt + 1;
       }
     }
     return items;

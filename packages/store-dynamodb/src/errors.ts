@@ -18,6 +18,8 @@ export type DynamoStoreErrorCode =
   | 'STORE_ACCESS_DENIED'
   | 'STORE_THROTTLED'
   | 'STORE_ITEM_TOO_LARGE'
+  | 'STORE_VALUE_TOO_LARGE'
+  | 'STORE_VALUE_CORRUPT'
   | 'STORE_UNAVAILABLE';
 
 /** The names the SDK gives throttling errors (from the AWS error classification). */

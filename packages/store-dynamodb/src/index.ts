@@ -13,3 +13,4 @@ export {
   type IamStatement,
 } from './iam.js';
 export { GSI1, TTL_ATTRIBUTE, tableDefinition } from './layout.js';
+export { MAX_VALUE_BYTES } from './value-parts.js';

@@ -13,7 +13,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | approval          | `approvals`        | `<id>`          | fields; `ins`; `ttl` (expiry + retention)   |
  * | audit sequence    | `audit`            | `seq`           | `n` (atomic counter)                        |
  * | audit record      | `audit`            | `a#<seq>`       | fields                                      |
- * | claim / value     | `kv#<key>`         | `kv`            | `v`, `exp` (ms, exact expiry), `ttl`        |
+ * | claim / value     | `kv#<key>`         | `kv`            | `v` (text) or `vz` (gzip) or `ver`, `parts`, `size`, `sha` (a large value's parts); `exp` (ms, exact expiry), `ttl` |
+ * | value part        | `kv#<key>`         | `p#<ver>#<i>`   | `d` (gzip bytes), `ttl` (the value's)       |
  * | layout version    | `meta`             | `layout`        | `version`                                   |
  *
  * Incidents and approvals are few, so each lives in one partition that a strongly consistent
@@ -21,6 +22,11 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * one partition each. Message and audit order come from atomic counters, so append order holds
  * across every writer. `ttl` is epoch seconds for DynamoDB's TTL deletion, which runs late (up to
  * days), so exact expiry of claims and values is checked against `exp` on every read and claim.
+ *
+ * A value too large for one item is gzipped and split over part items under a fresh version id
+ * `ver`; the head item (`kv`) names the version, so a reader never joins parts of two versions.
+ * Large values came after layout version 1 without a version bump: an older opsagent reads such
+ * a value as absent (it has no `v`), which the values' users treat as "nothing saved".
  */
 export const KEYS = {
   conversation: (key: string) => ({ pk: `conv#${key}`, sk: 'conv' }),
@@ -33,6 +39,10 @@ export const KEYS = {
   auditSeq: { pk: 'audit', sk: 'seq' },
   auditRecord: (seq: number) => `a#${pad(seq, SEQ_WIDTH)}`,
   value: (key: string) => ({ pk: `kv#${key}`, sk: 'kv' }),
+  valuePart: (key: string, version: string, index: number) => ({
+    pk: `kv#${key}`,
+    sk: `p#${version}#${pad(index, PART_WIDTH)}`,
+  }),
   layout: { pk: 'meta', sk: 'layout' },
 } as const;
 
@@ -53,6 +63,9 @@ export const TTL_ATTRIBUTE = 'ttl';
 
 /** Digits of a sequence number in a sort key (counters stay below 10^15). */
 const SEQ_WIDTH = 15;
+
+/** Digits of a value part's index (a value has at most a few dozen parts). */
+const PART_WIDTH = 4;
 
 /** Digits of an epoch-ms time in a sort key (good until the year 318857). */
 export const TIME_WIDTH = 16;

@@ -99,6 +99,38 @@ const OLGA: Actor = { kind: 'principal', id: 'olga', name: 'Olga' };
 const PIOTR: Actor = { kind: 'principal', id: 'piotr', name: 'Piotr' };
 
 /**
+ * `length` characters of text that gzip cannot shrink much, with 1- to 4-byte UTF-8 characters
+ * (a 4-byte one is a surrogate pair in JavaScript), the same for the same `seed`.
+ */
+function noise(length: number, seed: number): string {
+  const alphabet = [
+    ...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 {}":,éßжλ✓€漢😀',
+  ];
+  const out = new Array<string>(length);
+  let x = seed * 2_654_435_761 || 1;
+  for (let i = 0; i < length; i += 1) {
+    // xorshift32
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = alphabet[(x >>> 0) % alphabet.length]!;
+  }
+  return out.join('');
+}
+
+/** Expects `actual` to be `expected`, reporting sizes and the first difference, not megabytes. */
+function expectSameText(actual: string | undefined, expected: string): void {
+  if (actual === expected) return;
+  let at = 0;
+  while (actual !== undefined && at < expected.length && actual[at] === expected[at]) at += 1;
+  expect.fail(
+    actual === undefined
+      ? `expected a value of ${expected.length} characters, got undefined`
+      : `expected ${expected.length} characters, got ${actual.length}; first difference at ${at}`,
+  );
+}
+
+/**
  * Registers the behaviour every {@link Store} must have, as vitest `describe`/`it` blocks, so each
  * implementation (memory, SQLite, DynamoDB, yours) runs the same suite:
  *
@@ -533,6 +565,67 @@ export function describeStoreContract(
         await store.setValue('short', 'kept');
         clock!.advance(5_000);
         expect(await store.getValue('short')).toBe('kept');
+      });
+    });
+
+    describe('large values', () => {
+      it('returns values of several MB exactly as they were set', async () => {
+        // Text (350 KB+), compressible text (1 MB) and text that gzip cannot shrink (about 4 MB
+        // of UTF-8, with 2-, 3- and 4-byte characters): one item, one gzipped item, many parts.
+        const values = {
+          text: noise(300_000, 1),
+          repetitive: 'GET /health 200 0.3ms\n'.repeat(48_000),
+          noise: noise(3_200_000, 2),
+        };
+        for (const [key, value] of Object.entries(values)) await store.setValue(key, value);
+        for (const [key, value] of Object.entries(values)) {
+          expectSameText(await store.getValue(key), value);
+        }
+      });
+
+      it('replaces a large value with a small one, and a small one with a large one', async () => {
+        const large = noise(1_000_000, 3);
+        await store.setValue('state', large);
+        await store.setValue('state', 'small');
+        expect(await store.getValue('state')).toBe('small');
+        await store.setValue('state', large);
+        expectSameText(await store.getValue('state'), large);
+        const other = noise(1_200_000, 4);
+        await store.setValue('state', other);
+        expectSameText(await store.getValue('state'), other);
+      });
+
+      it.skipIf(!clock)(
+        'forgets a large value after its TTL and keeps one without TTL',
+        async () => {
+          const large = noise(1_000_000, 5);
+          await store.setValue('short', large, 1_000);
+          await store.setValue('forever', large);
+          clock!.advance(500);
+          expectSameText(await store.getValue('short'), large);
+          clock!.advance(1_000);
+          expect(await store.getValue('short')).toBeUndefined();
+          expectSameText(await store.getValue('forever'), large);
+        },
+      );
+
+      it('returns one whole version while large values are rewritten concurrently', async () => {
+        const versions = [noise(1_000_000, 6), noise(1_000_000, 7), noise(1_000_000, 8)];
+        await store.setValue('state', versions[0]!);
+        const writes: Promise<void>[] = [];
+        const reads: Promise<string | undefined>[] = [];
+        for (let round = 1; round <= 6; round += 1) {
+          writes.push(store.setValue('state', versions[round % 3]!));
+          reads.push(store.getValue('state'), store.getValue('state'));
+        }
+        await Promise.all(writes);
+        const seen = [...(await Promise.all(reads)), await store.getValue('state')];
+        for (const value of seen) {
+          expect(
+            value !== undefined && versions.includes(value),
+            'a read returned no whole version',
+          ).toBe(true);
+        }
       });
     });
 

@@ -192,8 +192,12 @@ export interface Store {
 
   /** Sets `key` if absent (or expired); true when this call set it. For dedup. */
   claim(key: string, ttlMs: number): Promise<boolean>;
-  /** A small value by key, undefined when absent or expired. */
+  /** A value by key, undefined when absent or expired. */
   getValue(key: string): Promise<string | undefined>;
-  /** Sets a small value, optionally expiring. */
+  /**
+   * Sets a value, optionally expiring. Values of several MB must work (the contract suite stores
+   * about 4 MB); a store may refuse larger ones with a coded error (DynamoDB: over 8 MiB).
+   * A reader sees the old value or the new one whole, never a mix.
+   */
   setValue(key: string, value: string, ttlMs?: number): Promise<void>;
 }

@@ -1,6 +1,7 @@
+import { createManualClock, silentLogger } from '@opsagent/core';
 import { describe, expect, it } from 'vitest';
 import type { EntityState } from './client.js';
-import { type EntityWatch, watchFindings } from './watch.js';
+import { createHomeAssistantSource, type EntityWatch, watchFindings } from './watch.js';
 import type { HomeAssistantWatcher, WatcherStatus } from './websocket.js';
 
 function entity(id: string, state: string, attributes: Record<string, unknown> = {}): EntityState {
@@ -81,5 +82,22 @@ describe('watchFindings', () => {
     expect(
       watchFindings(watcher({}, 'auth_invalid', now), watches, { now }).map((f) => f.title),
     ).toEqual(['Home Assistant refused the token: no Home Assistant alerts']);
+  });
+});
+
+describe('createHomeAssistantSource', () => {
+  it('judges the outage grace on its clock: quiet before graceMs, a finding from then on', async () => {
+    const clock = createManualClock(new Date('2026-11-21T22:00:00Z'));
+    const ctx = { signal: new AbortController().signal, logger: silentLogger };
+    const down = {
+      ...watcher({}, 'disconnected', clock.now().getTime()),
+      settled: async () => {},
+    } as unknown as HomeAssistantWatcher;
+    const source = createHomeAssistantSource({ watcher: down, watches, graceMs: 60_000, clock });
+    expect(await source.check!(ctx)).toEqual([]);
+    clock.advance(59_999);
+    expect(await source.check!(ctx)).toEqual([]);
+    clock.advance(1);
+    expect((await source.check!(ctx)).map((f) => f.key)).toEqual(['homeassistant:connection']);
   });
 });

@@ -1,4 +1,12 @@
-import type { Field, Finding, Health, Severity, Source } from '@opsagent/core';
+import {
+  type Clock,
+  type Field,
+  type Finding,
+  type Health,
+  type Severity,
+  type Source,
+  systemClock,
+} from '@opsagent/core';
 import { type EntityState, friendlyName } from './client.js';
 import type { HomeAssistantWatcher } from './websocket.js';
 
@@ -16,7 +24,10 @@ export interface EntityWatch {
   severity?: Severity;
 }
 
-/** How long the websocket may be down before that is a finding: a Home Assistant update restarts it. */
+/**
+ * How long the websocket may be down before that is a finding, by default
+ * (`homeAssistant.outageGrace`): a Home Assistant update restarts it.
+ */
 export const DEFAULT_GRACE_MS = 180_000;
 
 /** States Home Assistant uses for an entity it cannot read. */
@@ -118,6 +129,8 @@ export interface HomeAssistantSourceOptions {
   settleMs?: number;
   /** How long the connection may be down before that is a finding, in ms; default 3 minutes. */
   graceMs?: number;
+  /** Source of time, the same as the watcher's; default the wall clock. */
+  clock?: Clock;
 }
 
 /**
@@ -128,6 +141,7 @@ export interface HomeAssistantSourceOptions {
 export function createHomeAssistantSource(options: HomeAssistantSourceOptions): Source {
   const { watcher, watches } = options;
   const settle = () => watcher.settled(options.settleMs ?? 3000);
+  const clock = options.clock ?? systemClock;
   return {
     name: 'homeassistant',
     ...(options.checkIntervalMs === undefined ? {} : { checkIntervalMs: options.checkIntervalMs }),
@@ -172,6 +186,7 @@ export function createHomeAssistantSource(options: HomeAssistantSourceOptions): 
     async check() {
       await settle();
       return watchFindings(watcher, watches, {
+        now: clock.now().getTime(),
         ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
       });
     },

@@ -1,4 +1,4 @@
-import { errorMessage, type Logger, silentLogger } from '@opsagent/core';
+import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '@opsagent/core';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import type { EntityState } from './client.js';
@@ -26,6 +26,8 @@ export interface HomeAssistantWatcherOptions {
   maxBackoffMs?: number;
   /** How often a `ping` command checks the connection, in ms; a missing `pong` by the next one drops it. Default 30000. */
   pingIntervalMs?: number;
+  /** Source of time for `downSince`; default the wall clock. */
+  clock?: Clock;
   /** Called after a watched entity's state changed (or was first read). */
   onChange?: (entityId: string, state: EntityState | null) => void;
 }
@@ -84,12 +86,15 @@ export class HomeAssistantWatcher {
   private _error: string | undefined;
   private _loaded = false;
   private _connects = 0;
-  private _downSince: number | undefined = Date.now();
+  private readonly clock: Clock;
+  private _downSince: number | undefined;
   /** The WebSocket URL (no token). */
   readonly socketUrl: string;
 
   constructor(private readonly options: HomeAssistantWatcherOptions) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'ha-websocket' });
+    this.clock = options.clock ?? systemClock;
+    this._downSince = this.clock.now().getTime();
     this.wanted = new Set(options.entities);
     const base = options.url.replace(/\/+$/, '').replace(/\/api$/, '');
     this.socketUrl = `${base.replace(/^http/, 'ws')}/api/websocket`;
@@ -304,7 +309,7 @@ export class HomeAssistantWatcher {
     if (socket !== this.socket) return;
     clearInterval(this.pinger);
     this.socket = undefined;
-    this._downSince ??= Date.now();
+    this._downSince ??= this.clock.now().getTime();
     if (this._status === 'stopped') return;
     if (this._status === 'auth_invalid') {
       this.wake();

@@ -43,12 +43,12 @@ export interface DynamoProxy {
 
 /**
  * Starts a proxy that asks `decide(operation, index)` for each request (index counts requests of
- * that operation from 0) and either forwards it to `target` or answers with a DynamoDB JSON 1.0
+ * that operation from 0; it may first do something else, e.g. write through another client) and either forwards it to `target` or answers with a DynamoDB JSON 1.0
  * error (`{"__type": "com.amazonaws.dynamodb.v20120810#<type>", "message"}`), as AWS does.
  */
 export async function startDynamoProxy(
   target: string,
-  decide: (operation: string, index: number, body: unknown) => ProxyAnswer,
+  decide: (operation: string, index: number, body: unknown) => ProxyAnswer | Promise<ProxyAnswer>,
 ): Promise<DynamoProxy> {
   const operations: string[] = [];
   const counts = new Map<string, number>();
@@ -61,7 +61,7 @@ export async function startDynamoProxy(
     operations.push(operation);
     const index = counts.get(operation) ?? 0;
     counts.set(operation, index + 1);
-    const answer = decide(operation, index, JSON.parse(raw.toString('utf8') || '{}'));
+    const answer = await decide(operation, index, JSON.parse(raw.toString('utf8') || '{}'));
     if (answer.kind === 'reply') {
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
       res.end(JSON.stringify(answer.body));
