@@ -48,7 +48,8 @@ function slotsIn(words: readonly string[], from: number, to: number): number {
 }
 
 interface Row {
-  text: string;
+  /** The line, made when the budget reaches it (most rows of a long digest are folded). */
+  text: () => string;
   /** Index of the row this one sits under (a group or the severity line); -1 for none. */
   parent: number;
   template?: LogTemplate;
@@ -76,10 +77,9 @@ export function renderDigest(
   const ordered = orderTemplates(templates);
   const total = ordered.reduce((s, t) => s + t.count, 0);
 
-  // The example values of words `from` to `to` of a template: `  | e.g. a, b`, or nothing.
-  const example = (t: LogTemplate, from: number, to: number): string => {
+  // The example values of words `from` to `to` of a template: ` | e.g. a, b`, or nothing.
+  const example = (t: LogTemplate, words: readonly string[], from: number, to: number): string => {
     const values = t.examples[0]?.values ?? [];
-    const words = t.template.split(' ');
     const slots = slotsIn(words, 0, words.length);
     let shown: readonly string[];
     if (values.length === slots) {
@@ -95,18 +95,20 @@ export function renderDigest(
     for (const entry of entries) {
       if (entry.kind === 'template') {
         const t = entry.template;
-        const words = t.template.split(' ');
-        const text = words.slice(entry.start).join(' ');
-        const example_ = example(t, entry.start, words.length);
-        rows.push({ text: `${indent}${t.count}x ${text}${example_}`, parent, template: t });
+        const text = () => {
+          const words = t.template.split(' ');
+          const shown = words.slice(entry.start).join(' ');
+          return `${indent}${t.count}x ${shown}${example(t, words, entry.start, words.length)}`;
+        };
+        rows.push({ text, parent, template: t });
       } else {
-        let first: PrefixEntry = entry;
-        while (first.kind === 'group') first = first.entries[0] as PrefixEntry;
-        rows.push({
-          text: `${indent}${entry.text} …${example(first.template, entry.start, entry.end)}`,
-          parent,
-          group: true,
-        });
+        const text = () => {
+          let first: PrefixEntry = entry;
+          while (first.kind === 'group') first = first.entries[0] as PrefixEntry;
+          const words = first.template.template.split(' ');
+          return `${indent}${entry.text} …${example(first.template, words, entry.start, entry.end)}`;
+        };
+        rows.push({ text, parent, group: true });
         addEntries(entry.entries, rows.length - 1, `${indent}  `);
       }
     }
@@ -117,10 +119,8 @@ export function renderDigest(
     while (j < ordered.length && (ordered[j] as LogTemplate).severity === severity) j++;
     const section = ordered.slice(i, j);
     const lines = section.reduce((s, t) => s + t.count, 0);
-    rows.push({
-      text: `${severity.toUpperCase()}: ${plural(section.length, 'template')}, ${plural(lines, 'line')}`,
-      parent: -1,
-    });
+    const text = `${severity.toUpperCase()}: ${plural(section.length, 'template')}, ${plural(lines, 'line')}`;
+    rows.push({ text: () => text, parent: -1 });
     addEntries(groupByPrefix(section, { maxDepth }), rows.length - 1, '');
     i = j;
   }
@@ -140,16 +140,14 @@ export function renderDigest(
     if (!(rows[r] as Row).template) continue;
     const chain: number[] = [];
     for (let p = r; p >= 0 && !emitted.has(p); p = (rows[p] as Row).parent) chain.unshift(p);
+    const texts = chain.map((p) => (rows[p] as Row).text());
     const withGroup = chain.some((p) => (rows[p] as Row).group);
     const cost =
-      chain.reduce((s, p) => s + estimateTokens((rows[p] as Row).text) + 1, 0) +
-      (withGroup ? legendCost : 0);
+      texts.reduce((s, text) => s + estimateTokens(text) + 1, 0) + (withGroup ? legendCost : 0);
     const last = shown === ordered.length - 1;
     if (used + cost + (last ? 0 : reserve) > budget) break;
-    for (const p of chain) {
-      out.push((rows[p] as Row).text);
-      emitted.add(p);
-    }
+    out.push(...texts);
+    for (const p of chain) emitted.add(p);
     used += cost;
     if (withGroup) legendCost = 0;
     shown++;
