@@ -30,7 +30,7 @@ describe('renderDigest', () => {
   it('prints a line per severity, worst first, templates by count, a shared prefix once', () => {
     expect(renderDigest(templates, { budgetTokens: 100_000 })).toBe(
       [
-        'Log digest: 961 lines in 7 templates (<*> = variable; a line ending in … continues on the lines indented under it)',
+        'Log digest: 961 lines in 7 templates (<*> = variable; … = continued on the indented lines below)',
         'FATAL: 1 template, 1 line',
         '1x kernel panic',
         'ERROR: 2 templates, 43 lines',
@@ -119,7 +119,7 @@ describe('renderDigest', () => {
     // With room, the 50 workers share one group line; the legend comes with it.
     const roomy = renderDigest(many, { budgetTokens: 1000 }).split('\n');
     expect(roomy[0]).toBe(
-      'Log digest: 1061 lines in 57 templates (<*> = variable; a line ending in … continues on the lines indented under it)',
+      'Log digest: 1061 lines in 57 templates (<*> = variable; … = continued on the indented lines below)',
     );
     expect(roomy.slice(8, 13)).toEqual([
       'INFO: 53 templates, 1012 lines',

@@ -61,7 +61,7 @@ interface Row {
  * Renders templates for a model, worst severity first: a line per severity present
  * (`ERROR: 3 templates, 52 lines`), then its templates, most lines first, one line each
  * (`40x Connection refused to <*> | e.g. 10.0.0.1:5432`). Templates that start with the same
- * words are grouped under a line holding those words once and ending in `…`; the lines indented
+ * words are grouped under a line holding those words once, followed by `…`; the lines indented
  * under it continue it, and a group sits where its templates would by their lines together.
  * Each line shows example values (from the template's first example) for the `<*>` it shows.
  * Within a token budget; a last line says how many templates and lines were folded.
@@ -125,7 +125,7 @@ export function renderDigest(
     i = j;
   }
 
-  const legend = '; a line ending in … continues on the lines indented under it';
+  const legend = '; … = continued on the indented lines below';
   const titleFor = (groups: boolean) =>
     options.title ??
     `Log digest: ${total} lines in ${ordered.length} templates (<*> = variable${groups ? legend : ''})`;
