@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   estimateTokens,
   parseCsv,
@@ -15,15 +15,19 @@ import {
   TemplateMiner,
 } from '@opsagent/core';
 
-const DATA = new URL('../../../shared/data/loghub2k/', import.meta.url);
+// LOGHUB2K_DIR points elsewhere (e.g. from a git worktree, where ../shared is not the data).
+const DATA = process.env.LOGHUB2K_DIR
+  ? pathToFileURL(`${process.env.LOGHUB2K_DIR.replace(/\/$/, '')}/`)
+  : new URL('../../../shared/data/loghub2k/', import.meta.url);
 const SPEED_LINES = Number(process.env.BENCH_LINES ?? 400_000);
 const SPEED_RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 if (!existsSync(DATA)) {
   process.stderr.write(
     `log-digest bench: the Loghub-2k data is missing at ${fileURLToPath(DATA)}\n` +
-      '(expected ../shared/data/loghub2k relative to the repository root, one folder per system\n' +
-      'holding <System>_2k.log and <System>_2k.log_structured_corrected.csv). Nothing measured.\n',
+      '(expected ../shared/data/loghub2k relative to the repository root, or LOGHUB2K_DIR, one\n' +
+      'folder per system holding <System>_2k.log and <System>_2k.log_structured_corrected.csv).\n' +
+      'Nothing measured.\n',
   );
   process.exit(1);
 }

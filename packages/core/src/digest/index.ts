@@ -1,4 +1,11 @@
 export {
+  type GroupByPrefixOptions,
+  groupByPrefix,
+  type PrefixEntry,
+  type PrefixGroup,
+  type PrefixLeaf,
+} from './group.js';
+export {
   inferSeverity,
   type LogSeverity,
   levelSeverity,
