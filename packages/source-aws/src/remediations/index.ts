@@ -346,6 +346,9 @@ export function createAwsRemediations(
   /** The job id just before the one an approval started (the verification waits for a newer one). */
   const before = (approvalId: string, fallback: string) =>
     String(Number(started.get(approvalId) ?? fallback) - (started.has(approvalId) ? 1 : 0));
+  /** The job id just before the one a release or deployment started (-1 when none is known). */
+  const beforeStarted = (approvalId: string) => () =>
+    String(Number(started.get(approvalId) ?? 0) - 1);
 
   const retryInput = z.object({
     ...amplifyBranch,
@@ -422,18 +425,12 @@ export function createAwsRemediations(
         await remember(ctx, jobId);
         return { ok: true, detail: `started release job ${jobId ?? '?'}` };
       },
-      verify: (input, ctx) =>
-        jobSucceeded(input, () => String(Number(started.get(ctx.approvalId) ?? 0) - 1), ctx),
+      verify: (input, ctx) => jobSucceeded(input, beforeStarted(ctx.approvalId), ctx),
       resume: resumeWith(
         (input: z.output<z.ZodObject<typeof amplifyBranch>>) =>
           `release of ${input.appId}/${input.branchName}`,
         (input, ctx, progress) =>
-          jobSucceeded(
-            input,
-            () => String(Number(started.get(ctx.approvalId) ?? 0) - 1),
-            ctx,
-            progress.at,
-          ),
+          jobSucceeded(input, beforeStarted(ctx.approvalId), ctx, progress.at),
       ),
     }),
     defineRemediation({
@@ -466,18 +463,12 @@ export function createAwsRemediations(
         await remember(ctx, jobId);
         return { ok: true, detail: `started deployment job ${jobId ?? '?'}` };
       },
-      verify: (input, ctx) =>
-        jobSucceeded(input, () => String(Number(started.get(ctx.approvalId) ?? 0) - 1), ctx),
+      verify: (input, ctx) => jobSucceeded(input, beforeStarted(ctx.approvalId), ctx),
       resume: resumeWith(
         (input: { appId: string; branchName: string; region: string; sourceUrl: string }) =>
           `deployment of ${input.sourceUrl} to ${input.appId}/${input.branchName}`,
         (input, ctx, progress) =>
-          jobSucceeded(
-            input,
-            () => String(Number(started.get(ctx.approvalId) ?? 0) - 1),
-            ctx,
-            progress.at,
-          ),
+          jobSucceeded(input, beforeStarted(ctx.approvalId), ctx, progress.at),
       ),
     }),
   );

@@ -10,7 +10,8 @@ export interface EntityState {
   last_updated: string;
 }
 
-const stateSchema = z.looseObject({
+/** An entity state as Home Assistant sends it (REST `/api/states`, WebSocket `get_states` and events). */
+export const stateSchema = z.looseObject({
   entity_id: z.string(),
   state: z.string(),
   attributes: z.record(z.string(), z.unknown()).default({}),

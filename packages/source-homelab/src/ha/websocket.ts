@@ -1,7 +1,7 @@
 import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '@opsagent/core';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import type { EntityState } from './client.js';
+import { type EntityState, stateSchema } from './client.js';
 
 /** Where the watcher's connection stands. */
 export type WatcherStatus =
@@ -31,14 +31,6 @@ export interface HomeAssistantWatcherOptions {
   /** Called after a watched entity's state changed (or was first read). */
   onChange?: (entityId: string, state: EntityState | null) => void;
 }
-
-const stateSchema = z.looseObject({
-  entity_id: z.string(),
-  state: z.string(),
-  attributes: z.record(z.string(), z.unknown()).default({}),
-  last_changed: z.string().default(''),
-  last_updated: z.string().default(''),
-});
 
 /** Every message the server sends has a `type`; the rest is checked per type. */
 const messageSchema = z.looseObject({
