@@ -1,6 +1,11 @@
-import { errorMessage, isOpsAgentError, OpsAgentError } from '@opsagent/core';
+import {
+  type BackoffOptions,
+  backoffDelay,
+  errorMessage,
+  isOpsAgentError,
+  OpsAgentError,
+} from '@opsagent/core';
 import { z } from 'zod';
-import { type BackoffOptions, backoffDelay } from './backoff.js';
 
 /** `GET /v1/about`. */
 export const aboutSchema = z.object({

@@ -8,10 +8,9 @@ import type {
   OutboundMessage,
   SentMessage,
 } from '@opsagent/core';
-import { errorMessage, OpsAgentError } from '@opsagent/core';
+import { type BackoffOptions, backoffDelay, errorMessage, OpsAgentError } from '@opsagent/core';
 import WebSocket from 'ws';
 import { type About, SignalApi } from './api.js';
-import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { type Classified, classifyFrame, type EnvelopeSender, groupRecipient } from './envelope.js';
 import { renderMessage, splitText, type TextMode } from './render.js';
 

@@ -1,5 +1,5 @@
+export { type BackoffOptions, backoffDelay } from '@opsagent/core';
 export { type About, type SendOutcome, SignalApi, type SignalApiOptions } from './api.js';
-export { type BackoffOptions, backoffDelay } from './backoff.js';
 export {
   createSignalChannel,
   isSignalId,

@@ -1,5 +1,5 @@
+import { backoffDelay } from '@opsagent/core';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from './backoff.js';
 import { escapeStyled, markdownToSignal, renderMessage, splitText } from './render.js';
 
 describe('styled text', () => {

@@ -25,6 +25,7 @@ export {
   awsEnvCredentials,
   awsEnvEndpoint,
 } from './util/aws-env.js';
+export { type BackoffOptions, backoffCeiling, backoffDelay } from './util/backoff.js';
 export { type Clock, createManualClock, type ManualClock, systemClock } from './util/clock.js';
 export { shortId } from './util/ids.js';
 export { findSecret, resolveSecret, type SecretSource } from './util/secrets.js';

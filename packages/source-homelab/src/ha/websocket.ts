@@ -1,4 +1,11 @@
-import { type Clock, errorMessage, type Logger, silentLogger, systemClock } from '@opsagent/core';
+import {
+  backoffCeiling,
+  type Clock,
+  errorMessage,
+  type Logger,
+  silentLogger,
+  systemClock,
+} from '@opsagent/core';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { type EntityState, stateSchema } from './client.js';
@@ -309,8 +316,10 @@ export class HomeAssistantWatcher {
     }
     this._status = 'disconnected';
     this._error ??= `the Home Assistant websocket closed (code ${code})`;
-    const base = this.options.backoffMs ?? 1000;
-    const delay = Math.min(this.options.maxBackoffMs ?? 60_000, base * 2 ** this.attempt);
+    const delay = backoffCeiling(this.attempt, {
+      initialDelayMs: this.options.backoffMs ?? 1000,
+      maxDelayMs: this.options.maxBackoffMs ?? 60_000,
+    });
     this.attempt += 1;
     this.logger.warn(
       { delayMs: delay, err: this._error },
